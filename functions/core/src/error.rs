@@ -1,0 +1,139 @@
+//! The one error type that leaves the core, and how it becomes a Lambda
+//! `Diagnostic` with a stable `errorType` from [`crate::error_names`].
+
+use lambda_runtime::Diagnostic;
+
+use crate::error_names;
+use crate::validation::ValidationErrors;
+
+/// An error from QuickSight (or from reaching it), already classified.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// One of the `error_names` constants.
+    pub name: &'static str,
+    /// The exception name QuickSight sent (`ThrottlingException`), or a short
+    /// description of a transport failure.
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error as QuickSight names it, for example `LimitExceededException`.
+    pub fn from_code(code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            name: error_names::for_quicksight_code(code),
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn transport(message: impl Into<String>) -> Self {
+        ApiError {
+            name: error_names::TRANSPORT,
+            code: "TransportError".into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn is(&self, name: &str) -> bool {
+        self.name == name
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}")]
+    InvalidRequest(ValidationErrors),
+    #[error("the input is not a valid {expected}: {detail}")]
+    MalformedInput {
+        expected: &'static str,
+        detail: String,
+    },
+    #[error("QuickSight {0}")]
+    QuickSight(#[from] ApiError),
+    #[error("unexpected response from QuickSight: {0}")]
+    UnexpectedResponse(String),
+    #[error("configuration error: {0}")]
+    Configuration(String),
+    #[error("could not write the run manifest: {0}")]
+    ManifestWrite(String),
+}
+
+impl ExportError {
+    /// The stable name the state machine matches.
+    pub fn error_name(&self) -> &'static str {
+        match self {
+            ExportError::InvalidRequest(_) => error_names::INVALID_REQUEST,
+            ExportError::MalformedInput { .. } => error_names::MALFORMED_INPUT,
+            ExportError::QuickSight(api) => api.name,
+            ExportError::UnexpectedResponse(_) => error_names::UNEXPECTED_RESPONSE,
+            ExportError::Configuration(_) => error_names::CONFIGURATION,
+            ExportError::ManifestWrite(_) => error_names::MANIFEST_WRITE,
+        }
+    }
+}
+
+impl From<ValidationErrors> for ExportError {
+    fn from(errors: ValidationErrors) -> Self {
+        ExportError::InvalidRequest(errors)
+    }
+}
+
+impl From<ExportError> for Diagnostic {
+    fn from(error: ExportError) -> Self {
+        Diagnostic {
+            error_type: error.error_name().to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_become_diagnostics_named_after_the_exception() {
+        let d: Diagnostic =
+            ExportError::from(ApiError::from_code("ThrottlingException", "Rate exceeded")).into();
+        assert_eq!(d.error_type, "QuickSight.ThrottlingException");
+        assert!(d.error_message.contains("Rate exceeded"));
+
+        let d: Diagnostic = ExportError::from(ApiError::from_code(
+            "LimitExceededException",
+            "too many jobs",
+        ))
+        .into();
+        assert_eq!(d.error_type, "QuickSight.LimitExceededException");
+    }
+
+    #[test]
+    fn resource_exists_and_limit_exceeded_share_a_status_but_not_a_name() {
+        let exists = ApiError::from_code("ResourceExistsException", "");
+        let limit = ApiError::from_code("LimitExceededException", "");
+        assert_ne!(exists.name, limit.name);
+    }
+
+    #[test]
+    fn unknown_codes_keep_the_code_in_the_message() {
+        let d: Diagnostic =
+            ExportError::from(ApiError::from_code("BrandNewException", "what")).into();
+        assert_eq!(d.error_type, error_names::UNRECOGNIZED);
+        assert!(d.error_message.contains("BrandNewException"));
+    }
+
+    #[test]
+    fn own_errors_have_own_names() {
+        let d: Diagnostic = ExportError::MalformedInput {
+            expected: "job handle",
+            detail: "missing field".into(),
+        }
+        .into();
+        assert_eq!(d.error_type, error_names::MALFORMED_INPUT);
+        let d: Diagnostic = ExportError::InvalidRequest(ValidationErrors::default()).into();
+        assert_eq!(d.error_type, error_names::INVALID_REQUEST);
+        let d: Diagnostic = ExportError::from(ApiError::transport("connection refused")).into();
+        assert_eq!(d.error_type, error_names::TRANSPORT);
+    }
+}

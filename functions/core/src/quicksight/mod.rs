@@ -1,0 +1,103 @@
+//! The QuickSight port: the three snapshot-job calls the functions make,
+//! behind one narrow trait. `sdk` is the real adapter over
+//! `aws-sdk-quicksight`; `fake` is an in-memory one for unit tests.
+
+use std::future::Future;
+
+use crate::error::ApiError;
+use crate::model::{DashboardParameters, ErrorDetail, FileGroup, RlsTag};
+
+pub mod fake;
+pub mod sdk;
+
+/// Everything QuickSight needs to start one recipient's job.
+#[derive(Clone, Debug)]
+pub struct SnapshotJobSpec<'a> {
+    pub job: JobRef,
+    pub file_groups: &'a [FileGroup],
+    pub bucket: &'a str,
+    /// The recipient's own prefix: `<prefix>/<run_id>/<recipient_id>`.
+    pub bucket_prefix: String,
+    pub bucket_region: &'a str,
+    pub parameters: Option<&'a DashboardParameters>,
+    /// `None` runs the job as the registered user.
+    pub rls_tags: Option<&'a [RlsTag]>,
+}
+
+/// Names one snapshot job.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JobRef {
+    pub account_id: String,
+    pub region: String,
+    pub dashboard_id: String,
+    pub snapshot_job_id: String,
+}
+
+/// QuickSight's `JobStatus`. `Other` keeps a status this project does not
+/// know (the SDK enum is non-exhaustive) so it is reported, not polled forever.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Other(String),
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobStatus::Queued => "QUEUED",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Completed => "COMPLETED",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Other(s) => s,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartedJob {
+    pub arn: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobDescription {
+    pub status: JobStatus,
+    /// Epoch seconds.
+    pub created_at: Option<f64>,
+}
+
+/// One file group of a job's result, for the one user the job ran as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileGroupResult {
+    pub format: String,
+    pub sheet_ids: Vec<String>,
+    pub s3_uris: Vec<String>,
+    pub errors: Vec<ErrorDetail>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobResult {
+    pub status: JobStatus,
+    pub file_groups: Vec<FileGroupResult>,
+    /// The job-level error of a failed job.
+    pub error: Option<ErrorDetail>,
+}
+
+/// The snapshot-job calls. Implementations classify every failure into an
+/// [`ApiError`] with a name from `error_names` and never retry on their own:
+/// the state machine owns retries.
+pub trait SnapshotJobs: Send + Sync {
+    fn start(
+        &self,
+        spec: &SnapshotJobSpec<'_>,
+    ) -> impl Future<Output = Result<StartedJob, ApiError>> + Send;
+
+    fn describe(
+        &self,
+        job: &JobRef,
+    ) -> impl Future<Output = Result<JobDescription, ApiError>> + Send;
+
+    fn result(&self, job: &JobRef) -> impl Future<Output = Result<JobResult, ApiError>> + Send;
+}

@@ -1,0 +1,510 @@
+//! Validation of an export request against QuickSight's constraints, before
+//! any job starts.
+//!
+//! Every error names the field it is about (`recipients[3].rls_tags[0].value`)
+//! and all errors are collected, not just the first. Tag values and parameter
+//! values are sensitive: a message may say that one is wrong, never what it is.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    DashboardParameters, ExportRequest, ExportTarget, FileFormat, FileGroup, Parameter, Recipient,
+    S3Destination, SelectionScope,
+};
+
+pub const MAX_FILE_GROUPS: usize = 7;
+pub const MAX_PDF_FILES: usize = 1;
+pub const MAX_EXCEL_FILES: usize = 1;
+pub const MAX_CSV_FILES: usize = 5;
+pub const MAX_SHEET_SELECTIONS: usize = 5;
+pub const MAX_VISUAL_IDS: usize = 5;
+pub const MAX_EXCEL_VISUALS: usize = 5;
+pub const MAX_RLS_TAGS: usize = 50;
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
+pub const MAX_PARAMETERS_PER_TYPE: usize = 100;
+pub const MAX_RESOURCE_ID_CHARS: usize = 512;
+pub const MAX_RUN_ID_CHARS: usize = 80;
+pub const MAX_RECIPIENT_ID_CHARS: usize = 128;
+pub const MAX_PREFIX_CHARS: usize = 512;
+/// One Step Functions execution keeps at most 25,000 history events; see the
+/// README for how this bound follows from the events each recipient costs.
+pub const MAX_RECIPIENTS: usize = 500;
+
+/// One broken constraint, at one field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// All the constraints a request breaks.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn paths(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.path.as_str()).collect()
+    }
+
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "the export request has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Checks the whole request: the shared target, every recipient, and the
+/// rules across recipients (duplicate IDs, how many).
+pub fn validate_request(request: &ExportRequest) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    if let Some(run_id) = &request.run_id {
+        check_run_id(&mut errors, "run_id", run_id);
+    }
+    check_target(&mut errors, &request.target());
+
+    if request.recipients.is_empty() {
+        errors.push("recipients", "must list at least one recipient");
+    } else if request.recipients.len() > MAX_RECIPIENTS {
+        errors.push(
+            "recipients",
+            format!(
+                "has {} recipients; one run takes at most {MAX_RECIPIENTS} (split the batch)",
+                request.recipients.len()
+            ),
+        );
+    }
+    let mut first_index_of: HashMap<&str, usize> = HashMap::new();
+    for (i, recipient) in request.recipients.iter().enumerate() {
+        let path = format!("recipients[{i}]");
+        check_recipient(&mut errors, &path, recipient);
+        if recipient.id.is_empty() {
+            continue;
+        }
+        if let Some(first) = first_index_of.get(recipient.id.as_str()) {
+            errors.push(
+                format!("{path}.id"),
+                format!(
+                    "duplicates recipients[{first}].id ({:?}); recipient IDs must be unique",
+                    recipient.id
+                ),
+            );
+        } else {
+            first_index_of.insert(&recipient.id, i);
+        }
+    }
+    errors.into_result()
+}
+
+/// Checks what one job needs: the target and its recipient. `start-job` runs
+/// this on its own input, so a direct invocation fails as clearly as a run.
+pub fn validate_job(
+    run_id: &str,
+    target: &ExportTarget,
+    recipient: &Recipient,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    check_run_id(&mut errors, "run_id", run_id);
+    check_target(&mut errors, target);
+    check_recipient(&mut errors, "recipient", recipient);
+    errors.into_result()
+}
+
+/// Checks a run ID, as given in a request or taken from an execution name.
+pub fn validate_run_id(run_id: &str) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    check_run_id(&mut errors, "run_id", run_id);
+    errors.into_result()
+}
+
+fn check_target(errors: &mut ValidationErrors, target: &ExportTarget) {
+    check_account_id(errors, "account_id", &target.account_id);
+    check_region(errors, "region", &target.region);
+    check_resource_id(errors, "dashboard_id", &target.dashboard_id);
+    check_file_groups(errors, &target.file_groups);
+    match &target.destination {
+        None => errors.push(
+            "destination",
+            "is required: the S3 bucket, prefix and region to write the snapshots to",
+        ),
+        Some(destination) => check_destination(errors, destination, &target.region),
+    }
+    if let Some(parameters) = &target.parameters {
+        check_parameters(errors, parameters);
+    }
+}
+
+fn is_resource_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn check_id_chars(errors: &mut ValidationErrors, path: &str, value: &str, max: usize) -> bool {
+    let n = value.chars().count();
+    if n == 0 {
+        errors.push(
+            path,
+            format!("is required (1-{max} characters of A-Z, a-z, 0-9, _ and -)"),
+        );
+        false
+    } else if n > max {
+        errors.push(path, format!("must be 1-{max} characters, got {n}"));
+        false
+    } else if !value.chars().all(is_resource_id_char) {
+        errors.push(
+            path,
+            format!("{value:?} may contain only A-Z, a-z, 0-9, _ and -"),
+        );
+        false
+    } else {
+        true
+    }
+}
+
+fn check_resource_id(errors: &mut ValidationErrors, path: &str, value: &str) {
+    check_id_chars(errors, path, value, MAX_RESOURCE_ID_CHARS);
+}
+
+fn check_run_id(errors: &mut ValidationErrors, path: &str, value: &str) {
+    check_id_chars(errors, path, value, MAX_RUN_ID_CHARS);
+}
+
+fn check_account_id(errors: &mut ValidationErrors, path: &str, value: &str) {
+    if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(path, format!("must be exactly 12 digits, got {value:?}"));
+    }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`.
+fn is_region(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn check_region(errors: &mut ValidationErrors, path: &str, value: &str) {
+    if value.is_empty() {
+        errors.push(path, "is required, for example \"us-east-1\"");
+    } else if !is_region(value) {
+        errors.push(
+            path,
+            format!("{value:?} is not an AWS region name such as \"us-east-1\""),
+        );
+    }
+}
+
+fn check_file_groups(errors: &mut ValidationErrors, groups: &[FileGroup]) {
+    if groups.is_empty() || groups.len() > MAX_FILE_GROUPS {
+        errors.push(
+            "file_groups",
+            format!(
+                "must have 1-{MAX_FILE_GROUPS} file groups, got {}",
+                groups.len()
+            ),
+        );
+    }
+    let count = |format: FileFormat| groups.iter().filter(|g| g.format == format).count();
+    for (format, max) in [
+        (FileFormat::Pdf, MAX_PDF_FILES),
+        (FileFormat::Excel, MAX_EXCEL_FILES),
+        (FileFormat::Csv, MAX_CSV_FILES),
+    ] {
+        let n = count(format);
+        if n > max {
+            errors.push(
+                "file_groups",
+                format!(
+                    "has {n} {} files; a job produces at most {max}",
+                    format.as_str()
+                ),
+            );
+        }
+    }
+    for (i, group) in groups.iter().enumerate() {
+        check_file_group(errors, &format!("file_groups[{i}]"), group);
+    }
+}
+
+fn check_file_group(errors: &mut ValidationErrors, path: &str, group: &FileGroup) {
+    let sheets_path = format!("{path}.sheets");
+    let n = group.sheets.len();
+    if n == 0 || n > MAX_SHEET_SELECTIONS {
+        errors.push(
+            &sheets_path,
+            format!("must have 1-{MAX_SHEET_SELECTIONS} sheet selections, got {n}"),
+        );
+    }
+    for (j, sheet) in group.sheets.iter().enumerate() {
+        let sheet_path = format!("{sheets_path}[{j}]");
+        check_resource_id(errors, &format!("{sheet_path}.sheet_id"), &sheet.sheet_id);
+        let scope = sheet.effective_scope();
+        let visuals_path = format!("{sheet_path}.visual_ids");
+        match scope {
+            SelectionScope::AllVisuals => {
+                if !sheet.visual_ids.is_empty() {
+                    errors.push(&visuals_path, "must be empty when scope is ALL_VISUALS");
+                }
+            }
+            SelectionScope::SelectedVisuals => {
+                let v = sheet.visual_ids.len();
+                if v == 0 || v > MAX_VISUAL_IDS {
+                    errors.push(
+                        &visuals_path,
+                        format!(
+                            "must have 1-{MAX_VISUAL_IDS} visual IDs with scope SELECTED_VISUALS, got {v}"
+                        ),
+                    );
+                }
+            }
+        }
+        for (k, visual) in sheet.visual_ids.iter().enumerate() {
+            check_resource_id(errors, &format!("{visuals_path}[{k}]"), visual);
+        }
+        match group.format {
+            FileFormat::Pdf if scope != SelectionScope::AllVisuals => errors.push(
+                format!("{sheet_path}.scope"),
+                "a PDF takes whole sheets: scope must be ALL_VISUALS (leave out visual_ids)",
+            ),
+            FileFormat::Csv | FileFormat::Excel if scope != SelectionScope::SelectedVisuals => {
+                errors.push(
+                    format!("{sheet_path}.scope"),
+                    format!(
+                        "a {} file takes selected visuals: scope must be SELECTED_VISUALS with visual_ids",
+                        group.format.as_str()
+                    ),
+                )
+            }
+            _ => {}
+        }
+    }
+    match group.format {
+        FileFormat::Pdf if n > 1 => errors.push(
+            &sheets_path,
+            format!("a PDF takes exactly one sheet, got {n}"),
+        ),
+        FileFormat::Csv => {
+            let visuals: usize = group.sheets.iter().map(|s| s.visual_ids.len()).sum();
+            if n > 1 || visuals > 1 {
+                errors.push(
+                    &sheets_path,
+                    format!(
+                        "a CSV holds exactly one visual of one sheet, got {visuals} visuals on {n} sheets"
+                    ),
+                );
+            }
+        }
+        FileFormat::Excel => {
+            let visuals: usize = group.sheets.iter().map(|s| s.visual_ids.len()).sum();
+            if visuals > MAX_EXCEL_VISUALS {
+                errors.push(
+                    &sheets_path,
+                    format!(
+                        "an Excel workbook holds at most {MAX_EXCEL_VISUALS} visuals in all, got {visuals}"
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// S3 bucket naming rules: 3-63 characters of a-z, 0-9, `.` and `-`,
+/// starting and ending with a letter or digit.
+fn is_bucket_name(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && !value.contains("..")
+}
+
+fn check_destination(errors: &mut ValidationErrors, destination: &S3Destination, region: &str) {
+    if destination.bucket.is_empty() {
+        errors.push("destination.bucket", "is required");
+    } else if !is_bucket_name(&destination.bucket) {
+        errors.push(
+            "destination.bucket",
+            format!(
+                "{:?} is not a valid S3 bucket name (3-63 characters of a-z, 0-9, . and -)",
+                destination.bucket
+            ),
+        );
+    }
+    let prefix_chars = destination.prefix.chars().count();
+    if prefix_chars > MAX_PREFIX_CHARS {
+        errors.push(
+            "destination.prefix",
+            format!("must be at most {MAX_PREFIX_CHARS} characters, got {prefix_chars}"),
+        );
+    }
+    if destination.prefix.split('/').any(|part| part == "..") {
+        errors.push("destination.prefix", "must not contain \"..\" segments");
+    }
+    if destination.region.is_empty() {
+        errors.push("destination.region", "is required");
+    } else if !is_region(&destination.region) {
+        errors.push(
+            "destination.region",
+            format!("{:?} is not an AWS region name", destination.region),
+        );
+    } else if is_region(region) && destination.region != region {
+        // QuickSight writes only to a bucket in the region it is called in.
+        errors.push(
+            "destination.region",
+            format!(
+                "must be the request's region {region:?}: QuickSight writes snapshots only to a bucket in its own region, got {:?}",
+                destination.region
+            ),
+        );
+    }
+}
+
+fn check_parameters(errors: &mut ValidationErrors, parameters: &DashboardParameters) {
+    check_parameter_list(errors, "parameters.string", &parameters.string, |_| None);
+    check_parameter_list(errors, "parameters.integer", &parameters.integer, |_| None);
+    check_parameter_list(errors, "parameters.decimal", &parameters.decimal, |v| {
+        (!v.is_finite()).then_some("must be a finite number")
+    });
+    check_parameter_list(errors, "parameters.datetime", &parameters.datetime, |v| {
+        crate::time::parse_rfc3339(v)
+            .is_none()
+            .then_some("must be an RFC 3339 date-time such as 2026-01-31T00:00:00Z")
+    });
+}
+
+/// `bad_value` says what is wrong with a value without showing it.
+fn check_parameter_list<T>(
+    errors: &mut ValidationErrors,
+    path: &str,
+    list: &[Parameter<T>],
+    bad_value: impl Fn(&T) -> Option<&'static str>,
+) {
+    if list.len() > MAX_PARAMETERS_PER_TYPE {
+        errors.push(
+            path,
+            format!(
+                "must have at most {MAX_PARAMETERS_PER_TYPE} parameters, got {}",
+                list.len()
+            ),
+        );
+    }
+    let mut first_index_of: HashMap<&str, usize> = HashMap::new();
+    for (i, parameter) in list.iter().enumerate() {
+        let name_path = format!("{path}[{i}].name");
+        if parameter.name.trim().is_empty() {
+            errors.push(&name_path, "is required (the dashboard parameter's name)");
+        } else if let Some(first) = first_index_of.get(parameter.name.as_str()) {
+            errors.push(
+                &name_path,
+                format!("duplicates {path}[{first}].name ({:?})", parameter.name),
+            );
+        } else {
+            first_index_of.insert(&parameter.name, i);
+        }
+        if parameter.values.is_empty() {
+            errors.push(
+                format!("{path}[{i}].values"),
+                "must have at least one value",
+            );
+        }
+        for (j, value) in parameter.values.iter().enumerate() {
+            if let Some(problem) = bad_value(value.expose()) {
+                errors.push(format!("{path}[{i}].values[{j}]"), problem);
+            }
+        }
+    }
+}
+
+fn check_recipient(errors: &mut ValidationErrors, path: &str, recipient: &Recipient) {
+    check_id_chars(
+        errors,
+        &format!("{path}.id"),
+        &recipient.id,
+        MAX_RECIPIENT_ID_CHARS,
+    );
+    let Some(tags) = &recipient.rls_tags else {
+        return; // runs as the registered user
+    };
+    let tags_path = format!("{path}.rls_tags");
+    if tags.is_empty() || tags.len() > MAX_RLS_TAGS {
+        errors.push(
+            &tags_path,
+            format!(
+                "must have 1-{MAX_RLS_TAGS} tags, got {} (leave rls_tags out to run as the registered user)",
+                tags.len()
+            ),
+        );
+    }
+    let mut first_index_of: HashMap<&str, usize> = HashMap::new();
+    for (k, tag) in tags.iter().enumerate() {
+        let key_path = format!("{tags_path}[{k}].key");
+        let key_chars = tag.key.chars().count();
+        if key_chars == 0 || key_chars > MAX_TAG_KEY_CHARS {
+            errors.push(
+                &key_path,
+                format!("must be 1-{MAX_TAG_KEY_CHARS} characters, got {key_chars}"),
+            );
+        } else if let Some(first) = first_index_of.get(tag.key.as_str()) {
+            errors.push(
+                &key_path,
+                format!("duplicates {tags_path}[{first}].key ({:?})", tag.key),
+            );
+        } else {
+            first_index_of.insert(&tag.key, k);
+        }
+        let value_chars = tag.value.expose().chars().count();
+        if value_chars == 0 || value_chars > MAX_TAG_VALUE_CHARS {
+            // The count only: the value itself is sensitive.
+            errors.push(
+                format!("{tags_path}[{k}].value"),
+                format!("must be 1-{MAX_TAG_VALUE_CHARS} characters, got {value_chars}"),
+            );
+        }
+    }
+}
