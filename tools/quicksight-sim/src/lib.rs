@@ -1,1 +1,67 @@
-pub fn placeholder() {}
+//! `quicksight-sim`: a local QuickSight for the snapshot-job and asset-bundle
+//! APIs. It speaks the REST-JSON wire format (so the real AWS SDKs talk to it
+//! unchanged), keeps state per account, and enforces QuickSight's limits:
+//! 12 running snapshot jobs and 10 calls per second per account.
+//!
+//! Layout: `config` (flags), `wire` (request shapes and error responses),
+//! `validate` (InvalidParameterValue rules), `jobs` (state, limits and the
+//! five operations), `artifacts` (the files a completed job writes to S3).
+
+pub mod artifacts;
+pub mod config;
+pub mod jobs;
+pub mod validate;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use config::{Rule, SimConfig};
+pub use jobs::{Sim, Stats};
+
+/// A simulator serving on a local port.
+pub struct RunningSim {
+    pub addr: SocketAddr,
+    pub sim: Arc<Sim>,
+    server: JoinHandle<()>,
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`, for `endpoint_url`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.sim.stats()
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Binds `config.addr` and serves until dropped. Returns once the listener
+/// accepts connections.
+pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
+    let listener = TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let sim = Arc::new(Sim::new(config).await);
+    let app = jobs::router(sim.clone());
+    // Nagle plus delayed ACK would add ~40 ms to every call.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(RunningSim { addr, sim, server })
+}
