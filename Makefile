@@ -1,0 +1,15 @@
+# The commands a person runs; each is a script under scripts/.
+.PHONY: setup test lint build run validate deploy
+
+setup:     ## install the pinned tools (Python venv, Node 22 packages, crates)
+	scripts/setup
+
+test:      ## every check and test, as CI runs them
+	scripts/test
+
+lint:      ## formatting and clippy
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+build:     ## debug build of the workspace
+	cargo build --workspace

@@ -1,0 +1,189 @@
+"""quicksight-sim seen by another AWS client: boto3, unchanged, with endpoint_url.
+
+Checks what a Python user of the simulator would rely on: QuickSight's paths,
+status codes, error names, timestamps and limits.
+"""
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+DASHBOARD = "sales-overview"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sim_binary():
+    path = os.environ.get("QUICKSIGHT_SIM_BIN") or ROOT / "target" / "debug" / "quicksight-sim"
+    if not Path(path).exists():
+        pytest.fail(f"{path} is missing: build the workspace first (cargo build)")
+    return str(path)
+
+
+@pytest.fixture
+def sim(request):
+    """Starts the simulator with the given extra flags; yields its URL."""
+    flags = {"--addr": "127.0.0.1:0", "--job-duration-ms": "400", "--queued-ms": "50"}
+    flags.update(getattr(request, "param", {}))
+    proc = subprocess.Popen(
+        [sim_binary(), *(part for flag in flags.items() for part in flag)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline().strip()
+    assert line.startswith("listening on http://"), line
+    yield line.removeprefix("listening on ")
+    proc.terminate()
+    proc.wait(timeout=5)
+
+
+def client(url):
+    # One attempt per call, as the functions are configured: limits surface.
+    return boto3.client(
+        "quicksight",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def start(qs, job_id, tenant="acme"):
+    kwargs = dict(
+        AwsAccountId=ACCOUNT,
+        DashboardId=DASHBOARD,
+        SnapshotJobId=job_id,
+        SnapshotConfiguration={
+            "FileGroups": [
+                {"Files": [{"FormatType": "PDF", "SheetSelections": [{"SheetId": "summary", "SelectionScope": "ALL_VISUALS"}]}]},
+                {"Files": [{"FormatType": "CSV", "SheetSelections": [{"SheetId": "details", "SelectionScope": "SELECTED_VISUALS", "VisualIds": ["orders"]}]}]},
+            ],
+            "DestinationConfiguration": {
+                "S3Destinations": [{"BucketConfiguration": {"BucketName": "exports", "BucketPrefix": f"snap/{job_id}", "BucketRegion": REGION}}]
+            },
+        },
+    )
+    if tenant:
+        kwargs["UserConfiguration"] = {"AnonymousUsers": [{"RowLevelPermissionTags": [{"Key": "tenant", "Value": tenant}]}]}
+    return qs.start_dashboard_snapshot_job(**kwargs)
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+def test_a_job_goes_from_start_to_result(sim):
+    qs = client(sim)
+    started = start(qs, "job-1")
+    assert started["Status"] == 202
+    assert started["SnapshotJobId"] == "job-1"
+    assert started["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+
+    described = qs.describe_dashboard_snapshot_job(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="job-1")
+    assert described["JobStatus"] in ("QUEUED", "RUNNING")
+    # Epoch-second timestamps arrive as datetimes; tag values never come back.
+    assert described["CreatedTime"].year >= 2024
+    assert described["UserConfiguration"] == {"AnonymousUsers": [{"RowLevelPermissionTagKeys": ["tenant"]}]}
+
+    with pytest.raises(qs.exceptions.PreconditionNotMetException) as early:
+        qs.describe_dashboard_snapshot_job_result(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="job-1")
+    assert early.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "has not reached a terminal state" in early.value.response["Error"]["Message"]
+
+    for _ in range(50):
+        status = qs.describe_dashboard_snapshot_job(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="job-1")["JobStatus"]
+        if status == "COMPLETED":
+            break
+        time.sleep(0.12)
+    assert status == "COMPLETED"
+    result = qs.describe_dashboard_snapshot_job_result(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="job-1")
+    groups = result["Result"]["AnonymousUsers"][0]["FileGroups"]
+    uris = [s3["S3Uri"] for g in groups for s3 in g["S3Results"]]
+    assert uris == ["s3://exports/snap/job-1/summary-1.pdf", "s3://exports/snap/job-1/details-2.csv"]
+
+
+def test_a_reused_job_id_is_resource_exists(sim):
+    qs = client(sim)
+    start(qs, "job-x")
+    with pytest.raises(qs.exceptions.ResourceExistsException) as again:
+        start(qs, "job-x")
+    assert again.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+@pytest.mark.parametrize("sim", [{"--job-duration-ms": "30000", "--calls-per-second": "1000"}], indirect=True)
+def test_the_13th_running_job_is_limit_exceeded(sim):
+    qs = client(sim)
+    for i in range(12):
+        start(qs, f"cap-{i}")
+    with pytest.raises(qs.exceptions.LimitExceededException) as limit:
+        start(qs, "cap-12")
+    assert limit.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_more_than_ten_calls_a_second_are_throttled(sim):
+    qs = client(sim)
+
+    def describe(_):
+        try:
+            qs.describe_dashboard_snapshot_job(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="nope")
+            return "ok"
+        except qs.exceptions.ThrottlingException as e:
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+            return "throttled"
+        except qs.exceptions.ResourceNotFoundException:
+            return "not-found"
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(describe, range(40)))
+    elapsed = time.monotonic() - began
+    assert outcomes.count("throttled") >= 1
+    # At most 10 calls are answered per second of the burst.
+    assert outcomes.count("not-found") <= 10 * (int(elapsed) + 1), (outcomes, elapsed)
+
+
+def test_invalid_requests_are_invalid_parameter_value(sim):
+    qs = client(sim)
+    with pytest.raises(qs.exceptions.InvalidParameterValueException):
+        qs.start_dashboard_snapshot_job(
+            AwsAccountId=ACCOUNT,
+            DashboardId=DASHBOARD,
+            SnapshotJobId="bad",
+            SnapshotConfiguration={
+                "FileGroups": [
+                    {"Files": [{"FormatType": "CSV", "SheetSelections": [{"SheetId": "s", "SelectionScope": "ALL_VISUALS"}]}]}
+                ],
+                "DestinationConfiguration": {
+                    "S3Destinations": [{"BucketConfiguration": {"BucketName": "b", "BucketPrefix": "p", "BucketRegion": REGION}}]
+                },
+            },
+        )
+
+
+def test_an_asset_bundle_export_can_be_downloaded(sim):
+    qs = client(sim)
+    arn = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/{DASHBOARD}"
+    qs.start_asset_bundle_export_job(
+        AwsAccountId=ACCOUNT, AssetBundleExportJobId="backup", ResourceArns=[arn], ExportFormat="CLOUDFORMATION_JSON"
+    )
+    for _ in range(50):
+        job = qs.describe_asset_bundle_export_job(AwsAccountId=ACCOUNT, AssetBundleExportJobId="backup")
+        if job["JobStatus"] == "SUCCESSFUL":
+            break
+        assert job["JobStatus"] in ("QUEUED_FOR_IMMEDIATE_EXECUTION", "IN_PROGRESS")
+        time.sleep(0.12)
+    assert job["JobStatus"] == "SUCCESSFUL"
+    with urllib.request.urlopen(job["DownloadUrl"]) as response:
+        body = response.read()
+    assert body[:4] == b"PK\x03\x04"
+    assert json.dumps(arn)[1:-1].encode() in body
