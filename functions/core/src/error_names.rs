@@ -36,6 +36,12 @@ pub const UNEXPECTED_RESPONSE: &str = "Export.UnexpectedResponse";
 pub const CONFIGURATION: &str = "Export.ConfigurationError";
 /// Writing the run manifest to S3 failed.
 pub const MANIFEST_WRITE: &str = "Export.ManifestWriteFailed";
+/// Recorded, not raised: the job was still running after the run's job
+/// timeout, so the state machine stopped polling it.
+pub const JOB_TIMED_OUT: &str = "Export.JobTimedOut";
+/// Recorded, not raised: the state machine produced no outcome for a
+/// recipient (a defect; the manifest says so rather than dropping it).
+pub const OUTCOME_MISSING: &str = "Export.OutcomeMissing";
 
 /// Every name above. The ASL test checks `ErrorEquals` against this list.
 pub const ALL: &[&str] = &[
@@ -57,6 +63,8 @@ pub const ALL: &[&str] = &[
     UNEXPECTED_RESPONSE,
     CONFIGURATION,
     MANIFEST_WRITE,
+    JOB_TIMED_OUT,
+    OUTCOME_MISSING,
 ];
 
 /// The QuickSight service error with this exception name, as an `errorType`.

@@ -1,0 +1,20 @@
+//! `write-manifest` Lambda: writes the run manifest next to the snapshots;
+//! see `export_core::manifest::write_manifest`.
+
+use export_core::manifest::json;
+use export_core::storage::S3Store;
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    export_core::telemetry::init();
+    let store = S3Store::from_env().await;
+    let store = &store;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        json::write_manifest(store, event.payload)
+            .await
+            .map_err(Diagnostic::from)
+    }))
+    .await
+}
