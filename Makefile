@@ -13,3 +13,6 @@ lint:      ## formatting and clippy
 
 build:     ## debug build of the workspace
 	cargo build --workspace
+
+run:       ## the local end-to-end run (simulator, local S3, real ASL, real binaries)
+	scripts/run-local

@@ -18,7 +18,13 @@ async fn start_check_fetch_returns_every_file_of_an_anonymous_recipient() {
         .await
         .expect("start");
     assert!(!handle.already_started);
-    assert!(handle.arn.as_deref().unwrap().contains(&handle.snapshot_job_id));
+    assert!(
+        handle
+            .arn
+            .as_deref()
+            .unwrap()
+            .contains(&handle.snapshot_job_id)
+    );
 
     let first = check_job(&qs, handle.clone()).await.expect("check");
     assert_eq!(first.status, JobProgress::Pending);
@@ -157,11 +163,18 @@ async fn a_result_fetched_too_early_is_precondition_not_met() {
     let handle = start_job(&qs, start_input("run-early", "acme", Some("acme")))
         .await
         .unwrap();
-    let error = fetch_result(&qs, handle.clone()).await.expect_err("too early");
+    let error = fetch_result(&qs, handle.clone())
+        .await
+        .expect_err("too early");
     let diagnostic = Diagnostic::from(error);
-    assert_eq!(diagnostic.error_type, "QuickSight.PreconditionNotMetException");
+    assert_eq!(
+        diagnostic.error_type,
+        "QuickSight.PreconditionNotMetException"
+    );
     assert!(
-        diagnostic.error_message.contains("has not reached a terminal state"),
+        diagnostic
+            .error_message
+            .contains("has not reached a terminal state"),
         "{}",
         diagnostic.error_message
     );

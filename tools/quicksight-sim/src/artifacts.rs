@@ -24,7 +24,11 @@ impl Snapshot<'_> {
         (1..=5)
             .map(|i| {
                 let amount = (seed.wrapping_mul(i * 2654435761) % 100_000) as f64 / 100.0;
-                [format!("2026-0{i}"), format!("item-{i}"), format!("{amount:.2}")]
+                [
+                    format!("2026-0{i}"),
+                    format!("item-{i}"),
+                    format!("{amount:.2}"),
+                ]
             })
             .collect()
     }

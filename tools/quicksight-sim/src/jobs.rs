@@ -211,7 +211,8 @@ impl Sim {
     }
 
     fn dashboard_exists(&self, dashboard_id: &str) -> bool {
-        self.config.dashboards.is_empty() || self.config.dashboards.iter().any(|d| d == dashboard_id)
+        self.config.dashboards.is_empty()
+            || self.config.dashboards.iter().any(|d| d == dashboard_id)
     }
 
     fn start_snapshot_job(
@@ -347,7 +348,11 @@ impl Sim {
     async fn produce_files(&self, account_id: &str, job_id: &str) -> Vec<Value> {
         let (dashboard_id, configuration, tag_keys, created) = {
             let state = self.state.lock().unwrap();
-            let Some(job) = state.accounts.get(account_id).and_then(|a| a.jobs.get(job_id)) else {
+            let Some(job) = state
+                .accounts
+                .get(account_id)
+                .and_then(|a| a.jobs.get(job_id))
+            else {
                 return Vec::new();
             };
             (
@@ -368,7 +373,11 @@ impl Sim {
         let created_at = format_epoch(created);
         let mut out = Vec::new();
         for (i, group) in configuration.file_groups.iter().flatten().enumerate() {
-            let file = group.files.as_ref().and_then(|f| f.first()).expect("validated at Start");
+            let file = group
+                .files
+                .as_ref()
+                .and_then(|f| f.first())
+                .expect("validated at Start");
             let selections = file.sheet_selections.clone().unwrap_or_default();
             let sheet_ids: Vec<&str> = selections.iter().map(|s| s.sheet_id.as_str()).collect();
             let visual_ids: Vec<&str> = selections
@@ -400,7 +409,10 @@ impl Sim {
                     tag_keys: &tag_keys,
                     created_at: &created_at,
                 };
-                match self.write_file(&bucket, &key, &file.format_type, &snapshot).await {
+                match self
+                    .write_file(&bucket, &key, &file.format_type, &snapshot)
+                    .await
+                {
                     Ok(()) => {
                         s3_result["S3Uri"] = json!(format!("s3://{}/{key}", bucket.bucket_name));
                     }
@@ -489,7 +501,9 @@ impl Sim {
         if job.status.is_active() {
             return Err(ApiError::new(
                 ErrorKind::PreconditionNotMet,
-                format!("Dashboard Snapshot Job with id {job_id} has not reached a terminal state."),
+                format!(
+                    "Dashboard Snapshot Job with id {job_id} has not reached a terminal state."
+                ),
             ));
         }
         let mut body = json!({
@@ -530,11 +544,19 @@ impl Sim {
                 resource_arns.len()
             )));
         }
-        if let Some(bad) = resource_arns.iter().find(|a| !a.starts_with("arn:aws:quicksight:")) {
-            return Err(ApiError::invalid(format!("{bad} is not a QuickSight resource ARN")));
+        if let Some(bad) = resource_arns
+            .iter()
+            .find(|a| !a.starts_with("arn:aws:quicksight:"))
+        {
+            return Err(ApiError::invalid(format!(
+                "{bad} is not a QuickSight resource ARN"
+            )));
         }
         let export_format = request.export_format.unwrap_or_default();
-        if !matches!(export_format.as_str(), "CLOUDFORMATION_JSON" | "QUICKSIGHT_JSON") {
+        if !matches!(
+            export_format.as_str(),
+            "CLOUDFORMATION_JSON" | "QUICKSIGHT_JSON"
+        ) {
             return Err(ApiError::invalid(format!(
                 "ExportFormat '{export_format}' is not one of CLOUDFORMATION_JSON, QUICKSIGHT_JSON"
             )));
@@ -561,7 +583,8 @@ impl Sim {
                 format!("An asset bundle export job with id {job_id} already exists"),
             ));
         }
-        let arn = format!("arn:aws:quicksight:{region}:{account_id}:asset-bundle-export-job/{job_id}");
+        let arn =
+            format!("arn:aws:quicksight:{region}:{account_id}:asset-bundle-export-job/{job_id}");
         account.bundles.insert(
             job_id.clone(),
             AssetBundleJob {
@@ -696,7 +719,11 @@ fn format_epoch(t: f64) -> String {
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.is_empty() { b"{}".as_slice() } else { body };
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| {
         // serde's message may quote a value; say only where it broke.
         ApiError::invalid(format!(
@@ -723,7 +750,11 @@ fn respond(
     match result {
         Ok(body) => {
             info!(operation, account_id, status = success.as_u16(), "call");
-            wire::ok(success, body_with_request_id(body, &request_id), &request_id)
+            wire::ok(
+                success,
+                body_with_request_id(body, &request_id),
+                &request_id,
+            )
         }
         Err(error) => {
             sim.count_error(&error);
@@ -748,7 +779,13 @@ async fn start_snapshot_job(
         let request: StartSnapshotJobRequest = parse_body(&body)?;
         sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
     });
-    respond(&sim, "StartDashboardSnapshotJob", &account_id, StatusCode::ACCEPTED, result)
+    respond(
+        &sim,
+        "StartDashboardSnapshotJob",
+        &account_id,
+        StatusCode::ACCEPTED,
+        result,
+    )
 }
 
 async fn describe_snapshot_job(
@@ -758,7 +795,13 @@ async fn describe_snapshot_job(
     let result = sim
         .admit(&account_id)
         .and_then(|()| sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id));
-    respond(&sim, "DescribeDashboardSnapshotJob", &account_id, StatusCode::OK, result)
+    respond(
+        &sim,
+        "DescribeDashboardSnapshotJob",
+        &account_id,
+        StatusCode::OK,
+        result,
+    )
 }
 
 async fn describe_snapshot_job_result(
@@ -786,7 +829,13 @@ async fn start_asset_bundle_export(
     let result = sim
         .admit(&account_id)
         .and_then(|()| sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body));
-    respond(&sim, "StartAssetBundleExportJob", &account_id, StatusCode::ACCEPTED, result)
+    respond(
+        &sim,
+        "StartAssetBundleExportJob",
+        &account_id,
+        StatusCode::ACCEPTED,
+        result,
+    )
 }
 
 async fn describe_asset_bundle_export(
@@ -802,7 +851,13 @@ async fn describe_asset_bundle_export(
     let result = sim
         .admit(&account_id)
         .and_then(|()| sim.describe_asset_bundle_export(&account_id, &job_id, &host));
-    respond(&sim, "DescribeAssetBundleExportJob", &account_id, StatusCode::OK, result)
+    respond(
+        &sim,
+        "DescribeAssetBundleExportJob",
+        &account_id,
+        StatusCode::OK,
+        result,
+    )
 }
 
 async fn download_asset_bundle(
@@ -810,7 +865,10 @@ async fn download_asset_bundle(
     Path((account_id, file)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let expires: f64 = query.get("expires").and_then(|e| e.parse().ok()).unwrap_or(0.0);
+    let expires: f64 = query
+        .get("expires")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0.0);
     if expires < now_epoch() {
         return (StatusCode::FORBIDDEN, "Request has expired").into_response();
     }
@@ -856,7 +914,10 @@ pub fn router(sim: Arc<Sim>) -> Router {
             get(describe_asset_bundle_export),
         )
         .route("/_sim/stats", get(stats))
-        .route("/_sim/asset-bundles/{account}/{file}", get(download_asset_bundle))
+        .route(
+            "/_sim/asset-bundles/{account}/{file}",
+            get(download_asset_bundle),
+        )
         .fallback(unknown_operation)
         .with_state(sim)
 }

@@ -6,7 +6,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("QUICKSIGHT_SIM_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+            EnvFilter::try_from_env("QUICKSIGHT_SIM_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -38,7 +38,10 @@ pub fn check_resource_id(field: &str, value: &str) -> Result<(), ApiError> {
 
 /// Checks a Start request; `region` is the region the call was made in,
 /// when the request says (from its signature).
-pub fn check_start(request: &StartSnapshotJobRequest, region: Option<&str>) -> Result<(), ApiError> {
+pub fn check_start(
+    request: &StartSnapshotJobRequest,
+    region: Option<&str>,
+) -> Result<(), ApiError> {
     let job_id = request
         .snapshot_job_id
         .as_deref()
@@ -57,7 +60,10 @@ pub fn check_start(request: &StartSnapshotJobRequest, region: Option<&str>) -> R
                 users.len()
             )));
         }
-        let tags = users[0].row_level_permission_tags.as_deref().unwrap_or_default();
+        let tags = users[0]
+            .row_level_permission_tags
+            .as_deref()
+            .unwrap_or_default();
         if tags.is_empty() || tags.len() > 50 {
             return Err(ApiError::invalid(format!(
                 "RowLevelPermissionTags must have between 1 and 50 members, got {}",
@@ -157,7 +163,11 @@ fn check_configuration(c: &SnapshotConfiguration, region: Option<&str>) -> Resul
             }
             "EXCEL" => {
                 excel += 1;
-                if visuals > 5 || selections.iter().any(|s| s.selection_scope != "SELECTED_VISUALS") {
+                if visuals > 5
+                    || selections
+                        .iter()
+                        .any(|s| s.selection_scope != "SELECTED_VISUALS")
+                {
                     return Err(ApiError::invalid(format!(
                         "FileGroups[{g}]: an Excel file takes 1 to 5 selected visuals"
                     )));

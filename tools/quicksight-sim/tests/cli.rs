@@ -44,7 +44,10 @@ fn prints_its_address_once_it_accepts_connections() {
     stream.read_to_string(&mut response).unwrap();
     let lower = response.to_lowercase();
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");
-    assert!(lower.contains("x-amzn-errortype: resourcenotfoundexception"), "{response}");
+    assert!(
+        lower.contains("x-amzn-errortype: resourcenotfoundexception"),
+        "{response}"
+    );
     assert!(lower.contains("x-amzn-requestid: "), "{response}");
     assert!(response.contains("\"Message\""), "{response}");
 }

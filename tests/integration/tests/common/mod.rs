@@ -22,7 +22,9 @@ pub fn fast_sim() -> SimConfig {
 }
 
 pub async fn start_sim(config: SimConfig) -> RunningSim {
-    quicksight_sim::start(config).await.expect("simulator starts")
+    quicksight_sim::start(config)
+        .await
+        .expect("simulator starts")
 }
 
 /// What a Lambda function would load from its environment, with static
