@@ -40,7 +40,7 @@ async fn an_asset_bundle_export_succeeds_with_a_download_url() {
     }
     let described = last.expect("the export succeeds");
     assert!(described.download_url().unwrap().contains("backup-1.qs"));
-    assert_eq!(described.resource_arns(), [arn.clone()]);
+    assert_eq!(described.resource_arns(), std::slice::from_ref(&arn));
 
     // The same ID again is a conflict.
     let error = client
