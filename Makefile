@@ -16,3 +16,9 @@ build:     ## debug build of the workspace
 
 run:       ## the local end-to-end run (simulator, local S3, real ASL, real binaries)
 	scripts/run-local
+
+validate:  ## the template and the ASL: cfn-lint, sam validate --lint, asl-validator
+	scripts/test.d/20-template
+
+deploy:    ## sam build, then sam deploy (guided the first time)
+	. scripts/env.sh && sam build && if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
