@@ -114,9 +114,16 @@ test('30 recipients against the 12-job cap all complete, with every file and a m
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   assert.match(csv.toString(), /^month,item,amount\n/);
   assert.equal(xlsx.subarray(0, 2).toString(), 'PK');
-  // No tag value reaches the manifest.
+  // No tag value reaches the manifest or the functions' logs.
   const text = JSON.stringify(manifest);
-  for (const r of input.recipients) for (const t of r.rls_tags ?? []) assert.ok(!text.includes(`"${t.value}"`));
+  const logs = readFileSync(join(LOG_ROOT, 'thirty', 'functions.log'), 'utf8');
+  assert.match(logs, /"message":"snapshot job started"/, 'the functions log JSON lines');
+  for (const r of input.recipients) {
+    for (const t of r.rls_tags ?? []) {
+      assert.ok(!text.includes(`"${t.value}"`), `${t.value} in the manifest`);
+      assert.ok(!logs.includes(`"${t.value}"`), `${t.value} in the logs`);
+    }
+  }
   // The Map's output grows per recipient: the bound on recipients must keep
   // it under Step Functions' payload limit.
   const perRecipient = run.mapOutputBytes / 30;

@@ -19,10 +19,16 @@ pub fn snapshot_job_id(run_id: &str, recipient_id: &str) -> String {
     hasher.update(recipient_id.as_bytes());
     let digest = hasher.finalize();
     let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{hash}", readable(run_id), readable(recipient_id))
+    format!(
+        "{}-{}-{hash}",
+        readable(run_id, MAX_PART_CHARS),
+        readable(recipient_id, MAX_PART_CHARS)
+    )
 }
 
-fn readable(part: &str) -> String {
+/// `part` cut to `max` characters, with every character a job ID may not
+/// hold (anything but `[A-Za-z0-9_-]`) replaced by `_`.
+pub fn readable(part: &str, max: usize) -> String {
     part.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -31,7 +37,7 @@ fn readable(part: &str) -> String {
                 '_'
             }
         })
-        .take(MAX_PART_CHARS)
+        .take(max)
         .collect()
 }
 

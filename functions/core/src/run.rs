@@ -111,16 +111,7 @@ pub struct PreparedRun {
 /// A run ID from an execution name: execution names may hold characters a
 /// snapshot job ID may not.
 fn run_id_from_execution_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(crate::validation::MAX_RUN_ID_CHARS)
-        .collect()
+    crate::job_id::readable(name, crate::validation::MAX_RUN_ID_CHARS)
 }
 
 /// Validates the request in full; every problem is reported at once as

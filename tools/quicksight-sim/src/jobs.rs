@@ -739,13 +739,16 @@ fn call_region(headers: &HeaderMap) -> String {
     wire::signed_region(headers).unwrap_or_else(|| "us-east-1".to_string())
 }
 
-fn respond(
+/// Runs one operation: counts the call against the account's rate limit,
+/// then answers with the operation's body or QuickSight's error shape.
+fn serve(
     sim: &Sim,
     operation: &str,
     account_id: &str,
     success: StatusCode,
-    result: Result<Value, ApiError>,
+    op: impl FnOnce() -> Result<Value, ApiError>,
 ) -> Response {
+    let result = sim.admit(account_id).and_then(|()| op());
     let request_id = uuid::Uuid::new_v4().to_string();
     match result {
         Ok(body) => {
@@ -775,16 +778,15 @@ async fn start_snapshot_job(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = sim.admit(&account_id).and_then(|()| {
-        let request: StartSnapshotJobRequest = parse_body(&body)?;
-        sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
-    });
-    respond(
+    serve(
         &sim,
         "StartDashboardSnapshotJob",
         &account_id,
         StatusCode::ACCEPTED,
-        result,
+        || {
+            let request: StartSnapshotJobRequest = parse_body(&body)?;
+            sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
+        },
     )
 }
 
@@ -792,15 +794,12 @@ async fn describe_snapshot_job(
     State(sim): State<Arc<Sim>>,
     Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
 ) -> Response {
-    let result = sim
-        .admit(&account_id)
-        .and_then(|()| sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id));
-    respond(
+    serve(
         &sim,
         "DescribeDashboardSnapshotJob",
         &account_id,
         StatusCode::OK,
-        result,
+        || sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id),
     )
 }
 
@@ -808,15 +807,12 @@ async fn describe_snapshot_job_result(
     State(sim): State<Arc<Sim>>,
     Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
 ) -> Response {
-    let result = sim
-        .admit(&account_id)
-        .and_then(|()| sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id));
-    respond(
+    serve(
         &sim,
         "DescribeDashboardSnapshotJobResult",
         &account_id,
         StatusCode::OK,
-        result,
+        || sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id),
     )
 }
 
@@ -826,15 +822,12 @@ async fn start_asset_bundle_export(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = sim
-        .admit(&account_id)
-        .and_then(|()| sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body));
-    respond(
+    serve(
         &sim,
         "StartAssetBundleExportJob",
         &account_id,
         StatusCode::ACCEPTED,
-        result,
+        || sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body),
     )
 }
 
@@ -848,15 +841,12 @@ async fn describe_asset_bundle_export(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1")
         .to_string();
-    let result = sim
-        .admit(&account_id)
-        .and_then(|()| sim.describe_asset_bundle_export(&account_id, &job_id, &host));
-    respond(
+    serve(
         &sim,
         "DescribeAssetBundleExportJob",
         &account_id,
         StatusCode::OK,
-        result,
+        || sim.describe_asset_bundle_export(&account_id, &job_id, &host),
     )
 }
 
