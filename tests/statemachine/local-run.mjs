@@ -19,7 +19,7 @@ import {
 } from './harness.mjs';
 
 function parseArgs(argv) {
-  const args = { request: join(ROOT, 'examples', 'export-request.json'), jobSeconds: 2, simFlags: [] };
+  const args = { request: join(ROOT, 'examples', 'export-request.json'), jobSeconds: 5, simFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
