@@ -21,4 +21,4 @@ validate:  ## the template and the ASL: cfn-lint, sam validate --lint, asl-valid
 	scripts/test.d/20-template
 
 deploy:    ## sam build, then sam deploy (guided the first time)
-	. scripts/env.sh && sam build && if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
+	. scripts/env.sh && sam build --beta-features && if [ -f samconfig.toml ]; then sam deploy; else sam deploy --guided; fi
