@@ -4,8 +4,10 @@ Checks what a Python user of the simulator would rely on: QuickSight's paths,
 status codes, error names, timestamps and limits.
 """
 
+import io
 import json
 import os
+import zipfile
 import subprocess
 import time
 import urllib.request
@@ -185,5 +187,7 @@ def test_an_asset_bundle_export_can_be_downloaded(sim):
     assert job["JobStatus"] == "SUCCESSFUL"
     with urllib.request.urlopen(job["DownloadUrl"]) as response:
         body = response.read()
-    assert body[:4] == b"PK\x03\x04"
-    assert json.dumps(arn)[1:-1].encode() in body
+    bundle = zipfile.ZipFile(io.BytesIO(body))
+    assert bundle.testzip() is None
+    manifest = json.loads(bundle.read("manifest.json"))
+    assert manifest["ResourceArns"] == [arn]

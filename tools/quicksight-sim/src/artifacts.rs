@@ -257,8 +257,11 @@ pub fn zip_stored(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&name_len.to_le_bytes());
-        central.extend_from_slice(&[0u8; 12]); // extra, comment, disk, attrs (int)
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+        central.extend_from_slice(&0u16.to_le_bytes()); // extra field length
+        central.extend_from_slice(&0u16.to_le_bytes()); // comment length
+        central.extend_from_slice(&0u16.to_le_bytes()); // disk number
+        central.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());
     }
@@ -318,6 +321,64 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("xl/worksheets/sheet2.xml"));
         assert!(text.contains(r#"name="returns""#));
+    }
+
+    fn u16_at(b: &[u8], i: usize) -> usize {
+        u16::from_le_bytes([b[i], b[i + 1]]) as usize
+    }
+
+    fn u32_at(b: &[u8], i: usize) -> usize {
+        u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize
+    }
+
+    /// Reads a zip the way unzip does: from the end-of-central-directory
+    /// record, through every central entry, to each local header and data.
+    fn read_zip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let eocd = bytes.len() - 22;
+        assert_eq!(u32_at(bytes, eocd), 0x0605_4b50, "end of central directory");
+        let count = u16_at(bytes, eocd + 10);
+        let mut at = u32_at(bytes, eocd + 16);
+        let mut files = Vec::new();
+        for _ in 0..count {
+            assert_eq!(u32_at(bytes, at), 0x0201_4b50, "central entry at {at}");
+            let crc = u32_at(bytes, at + 16) as u32;
+            let size = u32_at(bytes, at + 24);
+            let name_len = u16_at(bytes, at + 28);
+            let extra_len = u16_at(bytes, at + 30);
+            let comment_len = u16_at(bytes, at + 32);
+            let local = u32_at(bytes, at + 42);
+            let name = String::from_utf8(bytes[at + 46..at + 46 + name_len].to_vec()).unwrap();
+            assert_eq!(u32_at(bytes, local), 0x0403_4b50, "local header of {name}");
+            let data_at = local + 30 + u16_at(bytes, local + 26) + u16_at(bytes, local + 28);
+            let data = bytes[data_at..data_at + size].to_vec();
+            assert_eq!(crc32fast::hash(&data), crc, "crc of {name}");
+            files.push((name, data));
+            at += 46 + name_len + extra_len + comment_len;
+        }
+        assert_eq!(at, eocd, "the central directory ends where the record says");
+        files
+    }
+
+    #[test]
+    fn zips_read_back_entry_by_entry() {
+        let files = vec![
+            ("a.txt".to_string(), b"hello".to_vec()),
+            ("dir/b.json".to_string(), b"{}".to_vec()),
+        ];
+        assert_eq!(read_zip(&zip_stored(&files)), files);
+        let workbook = read_zip(&xlsx(&sample()));
+        let names: Vec<&str> = workbook.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "[Content_Types].xml",
+                "_rels/.rels",
+                "xl/workbook.xml",
+                "xl/_rels/workbook.xml.rels",
+                "xl/worksheets/sheet1.xml",
+                "xl/worksheets/sheet2.xml"
+            ]
+        );
     }
 
     #[test]
