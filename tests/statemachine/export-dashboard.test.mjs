@@ -201,5 +201,17 @@ test('an error that no retry fixes is recorded for each recipient, and the manif
   for (const entry of manifest.recipients) {
     assert.equal(entry.error.type, 'QuickSight.ResourceNotFoundException');
     assert.match(entry.error.message, /sales-overview/);
+    assert.equal(entry.snapshot_job_id, undefined, 'the job never started');
   }
+});
+
+test('a started job that can no longer be checked is recorded with its job ID', async () => {
+  const input = request(3);
+  const { run, manifest } = await scenario('denied', { input, simFlags: ['--deny-describe=-globex-'] });
+  assert.equal(run.failure, null, JSON.stringify(run.failure));
+  assert.equal(run.output.counts.completed, 2);
+  const globex = byId(manifest).globex;
+  assert.equal(globex.status, 'failed');
+  assert.equal(globex.error.type, 'QuickSight.AccessDeniedException');
+  assert.match(globex.snapshot_job_id, /-globex-/);
 });

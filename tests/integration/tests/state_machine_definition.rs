@@ -120,6 +120,24 @@ fn every_task_in_the_map_has_a_timeout_and_a_catch_all() {
             );
         }
     }
+    // Each catch records the recipient as failed; after Start, with its job ID.
+    let by_name: std::collections::HashMap<_, _> = iteration.iter().cloned().collect();
+    for (name, task) in iteration.iter().filter(|(_, s)| s["Type"] == "Task") {
+        let target = task["Catch"][0]["Next"].as_str().unwrap();
+        let record = &by_name[target]["Parameters"];
+        assert_eq!(record["status"], "failed", "{name} -> {target}");
+        assert_eq!(
+            record["recipient_id.$"], "$.recipient.id",
+            "{name} -> {target}"
+        );
+        assert_eq!(record["failure.$"], "$.failure", "{name} -> {target}");
+        if name != "Start the snapshot job" {
+            assert_eq!(
+                record["snapshot_job_id.$"], "$.job.snapshot_job_id",
+                "{name} -> {target}"
+            );
+        }
+    }
     // A Choice never loops by default.
     for (name, state) in &iteration {
         if state["Type"] == "Choice" {

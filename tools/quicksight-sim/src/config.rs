@@ -43,6 +43,12 @@ pub struct SimConfig {
     #[arg(long = "file-error", value_name = "PATTERN=TYPE")]
     pub file_errors: Vec<Rule>,
 
+    /// Describe calls on jobs whose SnapshotJobId contains PATTERN get
+    /// AccessDeniedException, as when a job was started by another user.
+    /// Repeatable.
+    #[arg(long = "deny-describe", value_name = "PATTERN")]
+    pub deny_describe: Vec<String>,
+
     /// Dashboards that exist (comma-separated). When not given, every
     /// well-formed dashboard ID exists.
     #[arg(long, value_delimiter = ',')]

@@ -470,6 +470,7 @@ impl Sim {
         dashboard_id: &str,
         job_id: &str,
     ) -> Result<Value, ApiError> {
+        check_not_denied(&self.config, job_id)?;
         let state = self.state.lock().unwrap();
         let job = find_job(&state, account_id, dashboard_id, job_id)?;
         let mut body = json!({
@@ -496,6 +497,7 @@ impl Sim {
         dashboard_id: &str,
         job_id: &str,
     ) -> Result<Value, ApiError> {
+        check_not_denied(&self.config, job_id)?;
         let state = self.state.lock().unwrap();
         let job = find_job(&state, account_id, dashboard_id, job_id)?;
         if job.status.is_active() {
@@ -674,6 +676,22 @@ impl Sim {
         }
         Some(artifacts::zip_stored(&files))
     }
+}
+
+fn check_not_denied(config: &SimConfig, job_id: &str) -> Result<(), ApiError> {
+    if config
+        .deny_describe
+        .iter()
+        .any(|p| job_id.contains(p.as_str()))
+    {
+        return Err(ApiError::new(
+            ErrorKind::AccessDenied,
+            format!(
+                "You don't have access to snapshot job {job_id}: it was started by a different user"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn find_job<'a>(
