@@ -183,17 +183,20 @@ mod tests {
         })
     }
 
-    #[test]
-    fn the_execution_name_names_the_run_when_the_request_does_not() {
-        let run = prepare_run(
+    fn prepare(request: Value, execution_name: &str) -> Result<PreparedRun, ExportError> {
+        prepare_run(
             PrepareRunInput {
-                request: request(),
-                execution_name: Some("nightly:2026-11-24".into()),
+                request,
+                execution_name: Some(execution_name.into()),
                 started_at: Some("2026-11-24T00:00:00Z".into()),
             },
             &RunSettings::default(),
         )
-        .unwrap();
+    }
+
+    #[test]
+    fn the_execution_name_names_the_run_when_the_request_does_not() {
+        let run = prepare(request(), "nightly:2026-11-24").unwrap();
         assert_eq!(run.run_id, "nightly_2026-11-24");
         assert_eq!(run.recipients.len(), 2);
         assert_eq!(run.settings, RunSettings::default());
@@ -210,15 +213,7 @@ mod tests {
     fn a_request_run_id_wins() {
         let mut req = request();
         req["run_id"] = json!("monthly-11");
-        let run = prepare_run(
-            PrepareRunInput {
-                request: req,
-                execution_name: Some("exec".into()),
-                started_at: None,
-            },
-            &RunSettings::default(),
-        )
-        .unwrap();
+        let run = prepare(req, "exec").unwrap();
         assert_eq!(run.run_id, "monthly-11");
     }
 
@@ -226,15 +221,7 @@ mod tests {
     fn type_errors_and_unknown_fields_are_invalid_requests_with_a_path() {
         let mut req = request();
         req["recipients"][1]["rls_tags"][0]["value"] = json!(42);
-        let err = prepare_run(
-            PrepareRunInput {
-                request: req,
-                execution_name: Some("e".into()),
-                started_at: None,
-            },
-            &RunSettings::default(),
-        )
-        .unwrap_err();
+        let err = prepare(req, "e").unwrap_err();
         assert_eq!(err.error_name(), crate::error_names::INVALID_REQUEST);
         assert!(
             err.to_string().contains("recipients[1].rls_tags[0].value"),
@@ -244,15 +231,7 @@ mod tests {
 
         let mut req = request();
         req["recipient"] = json!([]);
-        let err = prepare_run(
-            PrepareRunInput {
-                request: req,
-                execution_name: Some("e".into()),
-                started_at: None,
-            },
-            &RunSettings::default(),
-        )
-        .unwrap_err();
+        let err = prepare(req, "e").unwrap_err();
         assert!(err.to_string().contains("recipient"), "{err}");
     }
 
