@@ -1,17 +1,17 @@
 //! The one error type that leaves the core, and how it becomes a Lambda
-//! `Diagnostic` with a stable `errorType` from [`crate::error_names`].
+//! `Diagnostic` with a stable `errorType` from [`crate::error_name::ErrorName`].
 
 use lambda_runtime::Diagnostic;
 
-use crate::error_names;
+use crate::error_name::ErrorName;
 use crate::validation::ValidationErrors;
 
 /// An error from QuickSight (or from reaching it), already classified.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
-    /// One of the `error_names` constants.
-    pub name: &'static str,
+    /// The stable name the state machine matches.
+    pub name: ErrorName,
     /// The exception name QuickSight sent (`ThrottlingException`), or a short
     /// description of a transport failure.
     pub code: String,
@@ -22,7 +22,7 @@ impl ApiError {
     /// An error as QuickSight names it, for example `LimitExceededException`.
     pub fn from_code(code: &str, message: impl Into<String>) -> Self {
         ApiError {
-            name: error_names::for_quicksight_code(code),
+            name: ErrorName::for_quicksight_code(code),
             code: code.to_string(),
             message: message.into(),
         }
@@ -30,13 +30,13 @@ impl ApiError {
 
     pub fn transport(message: impl Into<String>) -> Self {
         ApiError {
-            name: error_names::TRANSPORT,
+            name: ErrorName::Transport,
             code: "TransportError".into(),
             message: message.into(),
         }
     }
 
-    pub fn is(&self, name: &str) -> bool {
+    pub fn is(&self, name: ErrorName) -> bool {
         self.name == name
     }
 }
@@ -62,14 +62,14 @@ pub enum ExportError {
 
 impl ExportError {
     /// The stable name the state machine matches.
-    pub fn error_name(&self) -> &'static str {
+    pub fn error_name(&self) -> ErrorName {
         match self {
-            ExportError::InvalidRequest(_) => error_names::INVALID_REQUEST,
-            ExportError::MalformedInput { .. } => error_names::MALFORMED_INPUT,
+            ExportError::InvalidRequest(_) => ErrorName::InvalidRequest,
+            ExportError::MalformedInput { .. } => ErrorName::MalformedInput,
             ExportError::QuickSight(api) => api.name,
-            ExportError::UnexpectedResponse(_) => error_names::UNEXPECTED_RESPONSE,
-            ExportError::Configuration(_) => error_names::CONFIGURATION,
-            ExportError::ManifestWrite(_) => error_names::MANIFEST_WRITE,
+            ExportError::UnexpectedResponse(_) => ErrorName::UnexpectedResponse,
+            ExportError::Configuration(_) => ErrorName::Configuration,
+            ExportError::ManifestWrite(_) => ErrorName::ManifestWrite,
         }
     }
 }
@@ -83,7 +83,7 @@ impl From<ValidationErrors> for ExportError {
 impl From<ExportError> for Diagnostic {
     fn from(error: ExportError) -> Self {
         Diagnostic {
-            error_type: error.error_name().to_string(),
+            error_type: error.error_name().as_str().to_string(),
             error_message: error.to_string(),
         }
     }
@@ -119,7 +119,7 @@ mod tests {
     fn unknown_codes_keep_the_code_in_the_message() {
         let d: Diagnostic =
             ExportError::from(ApiError::from_code("BrandNewException", "what")).into();
-        assert_eq!(d.error_type, error_names::UNRECOGNIZED);
+        assert_eq!(d.error_type, ErrorName::Unrecognized.as_str());
         assert!(d.error_message.contains("BrandNewException"));
     }
 
@@ -130,10 +130,10 @@ mod tests {
             detail: "missing field".into(),
         }
         .into();
-        assert_eq!(d.error_type, error_names::MALFORMED_INPUT);
+        assert_eq!(d.error_type, ErrorName::MalformedInput.as_str());
         let d: Diagnostic = ExportError::InvalidRequest(ValidationErrors::default()).into();
-        assert_eq!(d.error_type, error_names::INVALID_REQUEST);
+        assert_eq!(d.error_type, ErrorName::InvalidRequest.as_str());
         let d: Diagnostic = ExportError::from(ApiError::transport("connection refused")).into();
-        assert_eq!(d.error_type, error_names::TRANSPORT);
+        assert_eq!(d.error_type, ErrorName::Transport.as_str());
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use tracing::info;
 
 use crate::error::{ApiError, ExportError};
-use crate::error_names;
+use crate::error_name::ErrorName;
 use crate::input;
 use crate::job_id::snapshot_job_id;
 use crate::model::{
@@ -45,7 +45,7 @@ pub async fn start_job<Q: SnapshotJobs>(
         Ok(started) => (started.arn, false),
         // Our IDs are ours alone: an existing job with this ID is the one a
         // previous attempt of this very call started.
-        Err(e) if e.is(error_names::RESOURCE_EXISTS) => (None, true),
+        Err(e) if e.is(ErrorName::ResourceExists) => (None, true),
         Err(e) => return Err(e.into()),
     };
     info!(

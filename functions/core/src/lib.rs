@@ -5,7 +5,7 @@
 //! The Lambda binaries in `functions/*` are thin wrappers over [`handlers`].
 
 pub mod error;
-pub mod error_names;
+pub mod error_name;
 pub mod handlers;
 pub mod input;
 pub mod job_id;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ExportError;
-use crate::error_names;
+use crate::error_name::ErrorName;
 use crate::model::{
     ErrorDetail, ExportTarget, FileOutcome, OutcomeStatus, Recipient, RecipientOutcome,
 };
@@ -83,7 +83,7 @@ fn entry_from_failure(recipient_id: &str, outcome: &Value) -> ManifestEntry {
     let error_type = failure
         .get("Error")
         .and_then(Value::as_str)
-        .unwrap_or(error_names::OUTCOME_MISSING)
+        .unwrap_or(ErrorName::OutcomeMissing.as_str())
         .to_string();
     let cause = failure
         .get("Cause")
@@ -119,7 +119,7 @@ fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
         snapshot_job_id: None,
         files: Vec::new(),
         error: Some(ErrorDetail {
-            error_type: error_names::OUTCOME_MISSING.to_string(),
+            error_type: ErrorName::OutcomeMissing.as_str().to_string(),
             message: why.to_string(),
         }),
     }
@@ -293,7 +293,7 @@ mod tests {
         );
         assert_eq!(
             entries[3].error.as_ref().unwrap().error_type,
-            error_names::OUTCOME_MISSING
+            ErrorName::OutcomeMissing.as_str()
         );
 
         let counts = count(&entries);

@@ -222,7 +222,10 @@ mod tests {
         let mut req = request();
         req["recipients"][1]["rls_tags"][0]["value"] = json!(42);
         let err = prepare(req, "e").unwrap_err();
-        assert_eq!(err.error_name(), crate::error_names::INVALID_REQUEST);
+        assert_eq!(
+            err.error_name(),
+            crate::error_name::ErrorName::InvalidRequest
+        );
         assert!(
             err.to_string().contains("recipients[1].rls_tags[0].value"),
             "{err}"
@@ -251,7 +254,10 @@ mod tests {
             (name == "MAX_CONCURRENT_JOBS").then(|| "13".to_string())
         })
         .unwrap_err();
-        assert_eq!(err.error_name(), crate::error_names::CONFIGURATION);
+        assert_eq!(
+            err.error_name(),
+            crate::error_name::ErrorName::Configuration
+        );
         assert!(err.to_string().contains("MAX_CONCURRENT_JOBS"));
     }
 }

@@ -1,6 +1,6 @@
 //! The step handlers over the in-memory fake: no network, every branch.
 
-use export_core::error_names;
+use export_core::error_name::ErrorName;
 use export_core::handlers::{check_job, fetch_result, json, start_job};
 use export_core::model::{ErrorDetail, JobProgress, OutcomeStatus, StartJobInput};
 use export_core::quicksight::fake::{Call, FakeSnapshotJobs};
@@ -85,7 +85,7 @@ async fn invalid_input_is_refused_before_any_call() {
     let mut bad = anonymous();
     bad.export.account_id = "123".into();
     let error = start_job(&fake, bad).await.unwrap_err();
-    assert_eq!(error.error_name(), error_names::INVALID_REQUEST);
+    assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(error.to_string().contains("account_id"));
     assert!(fake.calls().is_empty());
 }
@@ -108,7 +108,7 @@ async fn check_maps_quicksight_statuses() {
     // A status this version does not know is an error, not an endless poll.
     fake.set_status(&handle.snapshot_job_id, JobStatus::Other("PAUSED".into()));
     let error = check_job(&fake, handle).await.unwrap_err();
-    assert_eq!(error.error_name(), error_names::UNEXPECTED_RESPONSE);
+    assert_eq!(error.error_name(), ErrorName::UnexpectedResponse);
 }
 
 #[tokio::test]
@@ -116,7 +116,7 @@ async fn fetch_before_the_job_is_terminal_is_precondition_not_met() {
     let fake = FakeSnapshotJobs::new();
     let handle = start_job(&fake, anonymous()).await.unwrap();
     let error = fetch_result(&fake, handle).await.unwrap_err();
-    assert_eq!(error.error_name(), error_names::PRECONDITION_NOT_MET);
+    assert_eq!(error.error_name(), ErrorName::PreconditionNotMet);
 }
 
 #[tokio::test]
@@ -195,6 +195,6 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
     let mut broken = handle.clone();
     broken.as_object_mut().unwrap().remove("snapshot_job_id");
     let error = json::fetch_result(&fake, broken).await.unwrap_err();
-    assert_eq!(error.error_name(), error_names::MALFORMED_INPUT);
+    assert_eq!(error.error_name(), ErrorName::MalformedInput);
     assert!(error.to_string().contains("snapshot_job_id"), "{error}");
 }

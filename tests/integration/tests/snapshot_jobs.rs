@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use export_core::error_names;
+use export_core::error_name::ErrorName;
 use export_core::handlers::{check_job, fetch_result, json, start_job};
 use export_core::model::{JobProgress, OutcomeStatus};
 use lambda_runtime::Diagnostic;
@@ -95,7 +95,7 @@ async fn the_13th_concurrent_start_is_limit_exceeded() {
     let error = start_job(&qs, start_input("run-cap", "r12", Some("t")))
         .await
         .expect_err("the 13th start must be refused");
-    assert_eq!(error.error_name(), error_names::LIMIT_EXCEEDED);
+    assert_eq!(error.error_name(), ErrorName::LimitExceeded);
     let diagnostic = Diagnostic::from(error);
     assert_eq!(diagnostic.error_type, "QuickSight.LimitExceededException");
     assert_eq!(sim.stats().max_running, 12);
@@ -239,7 +239,7 @@ async fn an_unknown_job_is_resource_not_found() {
     }))
     .unwrap();
     let error = check_job(&qs, handle).await.unwrap_err();
-    assert_eq!(error.error_name(), error_names::RESOURCE_NOT_FOUND);
+    assert_eq!(error.error_name(), ErrorName::ResourceNotFound);
 }
 
 #[tokio::test]
@@ -251,7 +251,7 @@ async fn a_missing_dashboard_is_resource_not_found_at_start() {
     let error = start_job(&qs, start_input("run-nodash", "acme", None))
         .await
         .unwrap_err();
-    assert_eq!(error.error_name(), error_names::RESOURCE_NOT_FOUND);
+    assert_eq!(error.error_name(), ErrorName::ResourceNotFound);
 }
 
 #[tokio::test]
@@ -278,7 +278,7 @@ async fn the_simulator_refuses_what_quicksight_refuses() {
         rls_tags: input.recipient.rls_tags.as_deref(),
     };
     let error = qs.start(&spec).await.unwrap_err();
-    assert_eq!(error.name, error_names::INVALID_PARAMETER_VALUE);
+    assert_eq!(error.name, ErrorName::InvalidParameterValue);
 
     // The bucket must be in the region of the call.
     let spec = SnapshotJobSpec {
@@ -287,7 +287,7 @@ async fn the_simulator_refuses_what_quicksight_refuses() {
         ..spec
     };
     let error = qs.start(&spec).await.unwrap_err();
-    assert_eq!(error.name, error_names::INVALID_PARAMETER_VALUE);
+    assert_eq!(error.name, ErrorName::InvalidParameterValue);
     assert!(error.message.contains("same region"), "{}", error.message);
 }
 
@@ -308,5 +308,5 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
     let error = start_job(&qs, start_input("run-down", "acme", None))
         .await
         .unwrap_err();
-    assert_eq!(error.error_name(), error_names::TRANSPORT);
+    assert_eq!(error.error_name(), ErrorName::Transport);
 }

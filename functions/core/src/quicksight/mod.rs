@@ -86,7 +86,7 @@ pub struct JobResult {
 }
 
 /// The snapshot-job calls. Implementations classify every failure into an
-/// [`ApiError`] with a name from `error_names` and never retry on their own:
+/// [`ApiError`] with an [`crate::error_name::ErrorName`] and never retry on their own:
 /// the state machine owns retries.
 pub trait SnapshotJobs: Send + Sync {
     fn start(

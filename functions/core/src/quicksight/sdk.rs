@@ -6,7 +6,8 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_quicksight::Client;
 use aws_sdk_quicksight::config::Region;
-use aws_sdk_quicksight::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_quicksight::config::http::HttpResponse;
+use aws_sdk_quicksight::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_quicksight::types as qs;
 use tracing::instrument;
 
@@ -15,6 +16,7 @@ use super::{
     StartedJob,
 };
 use crate::error::ApiError;
+use crate::error_name::ErrorName;
 use crate::model::{ErrorDetail, SelectionScope};
 
 /// Our own endpoint setting, for local runs. The SDK also reads the standard
@@ -28,6 +30,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Loads the shared AWS configuration once, at init, with SDK retries off.
 pub async fn load_aws_config() -> SdkConfig {
+    aws_config_loader().load().await
+}
+
+/// What [`load_aws_config`] loads, before loading: tests add a mock HTTP
+/// client, a region and credentials to the functions' own settings.
+pub fn aws_config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -36,20 +44,27 @@ pub async fn load_aws_config() -> SdkConfig {
                 .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                 .build(),
         )
-        .load()
-        .await
 }
 
 /// A QuickSight client from `shared`, with one attempt per call (the state
 /// machine owns retries: two retry layers would multiply) and an optional
 /// endpoint override.
 pub fn quicksight_client(shared: &SdkConfig, endpoint_url: Option<&str>) -> Client {
+    Client::from_conf(quicksight_config(shared, endpoint_url).build())
+}
+
+/// The client's configuration before it is built, so that tests can add an
+/// interceptor (aws-smithy-mocks) to exactly what the functions use.
+pub fn quicksight_config(
+    shared: &SdkConfig,
+    endpoint_url: Option<&str>,
+) -> aws_sdk_quicksight::config::Builder {
     let mut builder = aws_sdk_quicksight::config::Builder::from(shared)
         .retry_config(RetryConfig::standard().with_max_attempts(1));
     if let Some(url) = endpoint_url {
         builder = builder.endpoint_url(url);
     }
-    Client::from_conf(builder.build())
+    builder
 }
 
 /// The client the Lambda functions use: shared config from the environment,
@@ -78,32 +93,48 @@ fn region_override(region: &str) -> aws_sdk_quicksight::config::Builder {
 }
 
 /// Classifies an SDK error by its service code before it is flattened.
-pub fn classify<E, R>(error: SdkError<E, R>) -> ApiError
+///
+/// - a service error with a code: that exception's name;
+/// - a 5xx answer without a code (a gateway or load balancer answering for
+///   QuickSight): a transport error, retried like no answer at all;
+/// - a timeout or a connection failure: a transport error;
+/// - a body that cannot be read (the SDK reports it as a service error with
+///   no code and a success status): `Export.UnexpectedResponse`;
+/// - anything else: `QuickSight.UnrecognizedException` with the details.
+pub fn classify<E>(error: SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
+    let details = || DisplayErrorContext(&error).to_string();
     match &error {
         SdkError::ServiceError(service) => {
             let err = service.err();
+            let status = service.raw().status().as_u16();
             match err.code() {
                 Some(code) => ApiError::from_code(code, err.message().unwrap_or_default()),
+                None if status >= 500 => ApiError::transport(format!(
+                    "QuickSight answered HTTP {status} without an error code: {}",
+                    details()
+                )),
+                // A success status whose body the SDK could not read.
+                None if status < 400 => unreadable(details()),
                 None => ApiError::from_code(
                     "UnknownError",
-                    format!(
-                        "error without a code: {}",
-                        aws_sdk_quicksight::error::DisplayErrorContext(&error)
-                    ),
+                    format!("HTTP {status} without an error code: {}", details()),
                 ),
             }
         }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            ApiError::transport(aws_sdk_quicksight::error::DisplayErrorContext(&error).to_string())
-        }
-        _ => ApiError::from_code(
-            "UnknownError",
-            aws_sdk_quicksight::error::DisplayErrorContext(&error).to_string(),
-        ),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ApiError::transport(details()),
+        SdkError::ResponseError(_) => unreadable(details()),
+        _ => ApiError::from_code("UnknownError", details()),
+    }
+}
+
+fn unreadable(details: String) -> ApiError {
+    ApiError {
+        name: ErrorName::UnexpectedResponse,
+        code: "UnreadableResponse".into(),
+        message: details,
     }
 }
 

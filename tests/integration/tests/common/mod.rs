@@ -82,7 +82,7 @@ pub async fn wait_until_terminal(qs: &SdkSnapshotJobs, handle: &JobHandle) -> St
                 return check.job_status;
             }
             Ok(_) => {}
-            Err(e) if e.error_name() == export_core::error_names::THROTTLING => {}
+            Err(e) if e.error_name() == ErrorName::Throttling => {}
             Err(e) => panic!("check_job failed: {e}"),
         }
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;

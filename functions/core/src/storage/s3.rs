@@ -1,26 +1,15 @@
-//! The object-store port for the run manifest, with its S3 adapter.
-
-use std::future::Future;
+//! The real adapter: `aws-sdk-s3`, one attempt per call.
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::config::Region;
 
+use super::ObjectStore;
 use crate::error::ExportError;
 
 /// Our own endpoint setting for local runs (an S3-compatible server). The
 /// SDK also reads the standard `AWS_ENDPOINT_URL_S3` by itself.
 pub const ENDPOINT_ENV: &str = "S3_ENDPOINT_URL";
-
-pub trait ObjectStore: Send + Sync {
-    fn put_json(
-        &self,
-        bucket: &str,
-        region: &str,
-        key: &str,
-        body: Vec<u8>,
-    ) -> impl Future<Output = Result<(), ExportError>> + Send;
-}
 
 /// [`ObjectStore`] over `aws-sdk-s3`, one attempt per call: the state
 /// machine's Retry is the only retry layer.
