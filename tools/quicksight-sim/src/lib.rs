@@ -3,13 +3,33 @@
 //! unchanged), keeps state per account, and enforces QuickSight's limits:
 //! 12 running snapshot jobs and 10 calls per second per account.
 //!
-//! Layout: `config` (flags), `wire` (request shapes and error responses),
-//! `validate` (InvalidParameterValue rules), `jobs` (state, limits and the
-//! five operations), `artifacts` (the files a completed job writes to S3).
+//! Layout, one concern a module:
+//! - `config`: the flags; `wire`: request shapes, response and error shapes;
+//!   `validate`: the InvalidParameterValue rules; `clock`: time as
+//!   QuickSight shows it.
+//! - `state`: the shared per-account state behind one lock; `stats`: the
+//!   `/_sim/stats` counters.
+//! - Limits and checks every call or Start meets: `rate_limit` (calls per
+//!   second), `job_cap` (jobs in flight), `access` (who may describe a job).
+//! - One module per API family: `snapshot_jobs` and `asset_bundles`;
+//!   `job_lifecycle` moves a snapshot job through its states, and
+//!   `snapshot_output` writes its files to S3.
+//! - `routes`: the HTTP paths; `artifacts`: the PDF, CSV, XLSX and zip
+//!   writers.
 
+mod access;
 pub mod artifacts;
+mod asset_bundles;
+pub mod clock;
 pub mod config;
-pub mod jobs;
+mod job_cap;
+mod job_lifecycle;
+mod rate_limit;
+pub mod routes;
+mod snapshot_jobs;
+mod snapshot_output;
+mod state;
+mod stats;
 pub mod validate;
 pub mod wire;
 
@@ -21,7 +41,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use config::{Rule, SimConfig};
-pub use jobs::{Sim, Stats};
+pub use state::Sim;
+pub use stats::Stats;
 
 /// A simulator serving on a local port.
 pub struct RunningSim {
@@ -53,7 +74,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let sim = Arc::new(Sim::new(config).await);
-    let app = jobs::router(sim.clone());
+    let app = routes::router(sim.clone());
     // Nagle plus delayed ACK would add ~40 ms to every call.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);

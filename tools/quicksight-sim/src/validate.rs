@@ -1,8 +1,11 @@
-//! The constraints QuickSight enforces on a StartDashboardSnapshotJob
-//! request (botocore's service model plus the API reference), answered with
-//! `InvalidParameterValueException`. Messages never quote a tag value.
+//! The constraints QuickSight enforces on StartDashboardSnapshotJob and
+//! StartAssetBundleExportJob requests (botocore's service model plus the API
+//! reference), answered with `InvalidParameterValueException`. Messages never
+//! quote a tag value.
 
-use crate::wire::{ApiError, SnapshotConfiguration, StartSnapshotJobRequest};
+use crate::wire::{
+    ApiError, SnapshotConfiguration, StartAssetBundleExportRequest, StartSnapshotJobRequest,
+};
 
 pub fn is_account_id(value: &str) -> bool {
     value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
@@ -236,6 +239,38 @@ fn check_configuration(c: &SnapshotConfiguration, region: Option<&str>) -> Resul
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// Checks a StartAssetBundleExportJob request. A resource that does not
+/// exist is not checked here: QuickSight fails the job, not the call.
+pub fn check_asset_bundle_export(request: &StartAssetBundleExportRequest) -> Result<(), ApiError> {
+    let job_id = request
+        .asset_bundle_export_job_id
+        .as_deref()
+        .ok_or_else(|| ApiError::invalid("AssetBundleExportJobId is required"))?;
+    check_resource_id("assetBundleExportJobId", job_id)?;
+    let resource_arns = request.resource_arns.as_deref().unwrap_or_default();
+    if resource_arns.is_empty() || resource_arns.len() > 100 {
+        return Err(ApiError::invalid(format!(
+            "ResourceArns must have between 1 and 100 members, got {}",
+            resource_arns.len()
+        )));
+    }
+    if let Some(bad) = resource_arns
+        .iter()
+        .find(|a| !a.starts_with("arn:aws:quicksight:"))
+    {
+        return Err(ApiError::invalid(format!(
+            "{bad} is not a QuickSight resource ARN"
+        )));
+    }
+    let export_format = request.export_format.as_deref().unwrap_or_default();
+    if !matches!(export_format, "CLOUDFORMATION_JSON" | "QUICKSIGHT_JSON") {
+        return Err(ApiError::invalid(format!(
+            "ExportFormat '{export_format}' is not one of CLOUDFORMATION_JSON, QUICKSIGHT_JSON"
+        )));
     }
     Ok(())
 }

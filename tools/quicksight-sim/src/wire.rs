@@ -107,6 +107,23 @@ pub fn ok(status: StatusCode, body: Value, request_id: &str) -> Response {
     response
 }
 
+/// Reads a JSON request body; an empty body is `{}`.
+pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        // serde's message may quote a value; say only where it broke.
+        ApiError::invalid(format!(
+            "the request body is not valid for this operation (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 /// The region a SigV4-signed request was signed for, from
 /// `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261124/us-east-1/quicksight/aws4_request, ...`.
 pub fn signed_region(headers: &HeaderMap) -> Option<String> {

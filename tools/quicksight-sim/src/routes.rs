@@ -1,0 +1,192 @@
+//! The HTTP side: QuickSight's REST paths mapped to the operations, every
+//! call counted against the rate limit and answered in QuickSight's shapes,
+//! plus the simulator's own `/_sim/` paths.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tracing::info;
+
+use crate::asset_bundles::DownloadError;
+use crate::state::Sim;
+use crate::wire::{self, ApiError, ErrorKind, StartSnapshotJobRequest};
+
+pub fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route(
+            "/accounts/{account}/dashboards/{dashboard}/snapshot-jobs",
+            post(start_snapshot_job),
+        )
+        .route(
+            "/accounts/{account}/dashboards/{dashboard}/snapshot-jobs/{job}",
+            get(describe_snapshot_job),
+        )
+        .route(
+            "/accounts/{account}/dashboards/{dashboard}/snapshot-jobs/{job}/result",
+            get(describe_snapshot_job_result),
+        )
+        .route(
+            "/accounts/{account}/asset-bundle-export-jobs/export",
+            post(start_asset_bundle_export),
+        )
+        .route(
+            "/accounts/{account}/asset-bundle-export-jobs/{job}",
+            get(describe_asset_bundle_export),
+        )
+        .route("/_sim/stats", get(stats))
+        .route(
+            "/_sim/asset-bundles/{account}/{file}",
+            get(download_asset_bundle),
+        )
+        .fallback(unknown_operation)
+        .with_state(sim)
+}
+
+/// Runs one operation: counts the call against the account's rate limit,
+/// then answers with the operation's body or QuickSight's error shape.
+fn serve(
+    sim: &Sim,
+    operation: &str,
+    account_id: &str,
+    success: StatusCode,
+    op: impl FnOnce() -> Result<Value, ApiError>,
+) -> Response {
+    let result = sim.admit(account_id).and_then(|()| op());
+    let request_id = uuid::Uuid::new_v4().to_string();
+    match result {
+        Ok(mut body) => {
+            info!(operation, account_id, status = success.as_u16(), "call");
+            body["RequestId"] = json!(request_id);
+            wire::ok(success, body, &request_id)
+        }
+        Err(error) => {
+            sim.count_error(&error);
+            info!(operation, account_id, error = error.kind.name(), "call");
+            error.into_response(&request_id)
+        }
+    }
+}
+
+/// The region the call was made in: from its signature, else us-east-1.
+fn call_region(headers: &HeaderMap) -> String {
+    wire::signed_region(headers).unwrap_or_else(|| "us-east-1".to_string())
+}
+
+async fn start_snapshot_job(
+    State(sim): State<Arc<Sim>>,
+    Path((account_id, dashboard_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(
+        &sim,
+        "StartDashboardSnapshotJob",
+        &account_id,
+        StatusCode::ACCEPTED,
+        || {
+            let request: StartSnapshotJobRequest = wire::parse_body(&body)?;
+            sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
+        },
+    )
+}
+
+async fn describe_snapshot_job(
+    State(sim): State<Arc<Sim>>,
+    Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
+) -> Response {
+    serve(
+        &sim,
+        "DescribeDashboardSnapshotJob",
+        &account_id,
+        StatusCode::OK,
+        || sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id),
+    )
+}
+
+async fn describe_snapshot_job_result(
+    State(sim): State<Arc<Sim>>,
+    Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
+) -> Response {
+    serve(
+        &sim,
+        "DescribeDashboardSnapshotJobResult",
+        &account_id,
+        StatusCode::OK,
+        || sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id),
+    )
+}
+
+async fn start_asset_bundle_export(
+    State(sim): State<Arc<Sim>>,
+    Path(account_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(
+        &sim,
+        "StartAssetBundleExportJob",
+        &account_id,
+        StatusCode::ACCEPTED,
+        || sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body),
+    )
+}
+
+async fn describe_asset_bundle_export(
+    State(sim): State<Arc<Sim>>,
+    Path((account_id, job_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    serve(
+        &sim,
+        "DescribeAssetBundleExportJob",
+        &account_id,
+        StatusCode::OK,
+        || sim.describe_asset_bundle_export(&account_id, &job_id, &host),
+    )
+}
+
+/// A download URL from DescribeAssetBundleExportJob. It stands in for a
+/// presigned S3 URL, so it answers as S3 would, not as QuickSight, and is
+/// not counted against the rate limit.
+async fn download_asset_bundle(
+    State(sim): State<Arc<Sim>>,
+    Path((account_id, file)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let expires = query.get("expires").map(String::as_str);
+    match sim.download_asset_bundle(&account_id, &file, expires) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/zip")], bytes).into_response(),
+        Err(DownloadError::Expired) => {
+            (StatusCode::FORBIDDEN, "Request has expired").into_response()
+        }
+        Err(DownloadError::NotFound) => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
+        Err(DownloadError::Render(e)) => {
+            tracing::error!(%account_id, %file, error = %e, "asset bundle not rendered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "InternalError").into_response()
+        }
+    }
+}
+
+async fn stats(State(sim): State<Arc<Sim>>) -> Response {
+    axum::Json(sim.stats()).into_response()
+}
+
+async fn unknown_operation() -> Response {
+    ApiError::new(
+        ErrorKind::UnknownOperation,
+        "quicksight-sim serves the snapshot-job and asset-bundle export operations only",
+    )
+    .into_response(&uuid::Uuid::new_v4().to_string())
+}
