@@ -1,7 +1,7 @@
-//! `check-job` Lambda: see `export_core::handlers::check_job`.
+//! `check-job` Lambda: see `export_core::steps::check`.
 
-use export_core::handlers::json;
 use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client_from_env};
+use export_core::steps::json;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 

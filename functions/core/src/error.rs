@@ -4,6 +4,7 @@
 use lambda_runtime::Diagnostic;
 
 use crate::error_name::ErrorName;
+use crate::storage::StorageError;
 use crate::validation::ValidationErrors;
 
 /// An error from QuickSight (or from reaching it), already classified.
@@ -56,8 +57,26 @@ pub enum ExportError {
     UnexpectedResponse(String),
     #[error("configuration error: {0}")]
     Configuration(String),
-    #[error("could not write the run manifest: {0}")]
-    ManifestWrite(String),
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+    #[error(
+        "the stored request s3://{bucket}/{key} changed after it was validated; submit it again as a new run"
+    )]
+    RequestChanged { bucket: String, key: String },
+    #[error(
+        "run ID {run_id:?} is already used by execution {owner} (s3://{bucket}/{key}); start the run under another name"
+    )]
+    RunIdInUse {
+        run_id: String,
+        owner: String,
+        bucket: String,
+        key: String,
+    },
+    #[error("snapshot job {snapshot_job_id} exists with another spec: {detail}")]
+    JobIdConflict {
+        snapshot_job_id: String,
+        detail: String,
+    },
 }
 
 impl ExportError {
@@ -69,7 +88,11 @@ impl ExportError {
             ExportError::QuickSight(api) => api.name,
             ExportError::UnexpectedResponse(_) => ErrorName::UnexpectedResponse,
             ExportError::Configuration(_) => ErrorName::Configuration,
-            ExportError::ManifestWrite(_) => ErrorName::ManifestWrite,
+            ExportError::Storage(StorageError::Unavailable { .. }) => ErrorName::StorageUnavailable,
+            ExportError::Storage(_) => ErrorName::StorageRejected,
+            ExportError::RequestChanged { .. } => ErrorName::RequestChanged,
+            ExportError::RunIdInUse { .. } => ErrorName::RunIdInUse,
+            ExportError::JobIdConflict { .. } => ErrorName::JobIdConflict,
         }
     }
 }

@@ -58,15 +58,31 @@ pub enum ErrorName {
     /// The function's own settings are wrong (read at init).
     #[strum(serialize = "Export.ConfigurationError")]
     Configuration,
-    /// Writing the run manifest to S3 failed.
-    #[strum(serialize = "Export.ManifestWriteFailed")]
-    ManifestWrite,
-    /// Recorded, not raised: the job was still running after the run's job
-    /// timeout, so the state machine stopped polling it.
+    /// S3 refused a read or write for good (access denied, no such bucket,
+    /// a missing object): the message names bucket and key. Not retried.
+    #[strum(serialize = "Export.StorageRejected")]
+    StorageRejected,
+    /// S3 could not answer now (5xx, slow down, timeout): retried.
+    #[strum(serialize = "Export.StorageUnavailable")]
+    StorageUnavailable,
+    /// The stored request was overwritten after it was validated: the run
+    /// does not use content nobody validated.
+    #[strum(serialize = "Export.RequestChanged")]
+    RequestChanged,
+    /// Another execution already owns this run ID's objects (two execution
+    /// names that read alike once made safe for keys).
+    #[strum(serialize = "Export.RunIdInUse")]
+    RunIdInUse,
+    /// QuickSight has a job with this ID whose spec is not this job's.
+    #[strum(serialize = "Export.JobIdConflict")]
+    JobIdConflict,
+    /// Recorded, not raised: the job was still running at the recipient's
+    /// deadline, so the state machine stopped polling it.
     #[strum(serialize = "Export.JobTimedOut")]
     JobTimedOut,
-    /// Recorded, not raised: the state machine produced no outcome for a
-    /// recipient (a defect; the manifest says so rather than dropping it).
+    /// Recorded, not raised: no outcome was written for a recipient (the run
+    /// was stopped or failed first, or recording failed); the manifest says so
+    /// rather than dropping the recipient.
     #[strum(serialize = "Export.OutcomeMissing")]
     OutcomeMissing,
 }

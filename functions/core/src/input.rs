@@ -9,6 +9,18 @@ use crate::error::ExportError;
 /// Deserializes `value` as `T`. On failure the error names the field path
 /// (`recipients[2].rls_tags`) and what was expected.
 pub fn parse<T: DeserializeOwned>(value: Value, expected: &'static str) -> Result<T, ExportError> {
+    parse_at_path(value).map_err(|(path, detail)| {
+        let detail = match path {
+            Some(path) => format!("{path}: {detail}"),
+            None => detail,
+        };
+        ExportError::MalformedInput { expected, detail }
+    })
+}
+
+/// Deserializes `value` as `T`; on failure, the field path (none for the
+/// whole document) and what is wrong there, never a sensitive value.
+pub fn parse_at_path<T: DeserializeOwned>(value: Value) -> Result<T, (Option<String>, String)> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
         let path = error.path().to_string();
         let detail = if is_sensitive_path(&path) {
@@ -17,12 +29,8 @@ pub fn parse<T: DeserializeOwned>(value: Value, expected: &'static str) -> Resul
         } else {
             error.inner().to_string()
         };
-        let detail = if path == "." || path.is_empty() {
-            detail
-        } else {
-            format!("{path}: {detail}")
-        };
-        ExportError::MalformedInput { expected, detail }
+        let path = (path != "." && !path.is_empty()).then_some(path);
+        (path, detail)
     })
 }
 

@@ -1,18 +1,20 @@
 //! The core of the QuickSight export functions: the request model and its
-//! validation, the error names the state machine matches, the QuickSight port
-//! with its real (SDK) and fake adapters, and the step handlers.
+//! validation, the error names the state machine matches, the QuickSight and
+//! object-store ports with their real (SDK) and fake adapters, and the steps.
 //!
-//! The Lambda binaries in `functions/*` are thin wrappers over [`handlers`].
+//! The Lambda binaries in `functions/*` are thin wrappers over [`steps`].
 
 pub mod error;
 pub mod error_name;
-pub mod handlers;
 pub mod input;
 pub mod job_id;
-pub mod manifest;
+pub mod layout;
 pub mod model;
 pub mod quicksight;
-pub mod run;
+pub mod redact;
+pub mod request_store;
+pub mod settings;
+pub mod steps;
 pub mod storage;
 pub mod telemetry;
 pub mod time;

@@ -11,8 +11,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    DashboardParameters, ExportRequest, ExportTarget, FileFormat, FileGroup, Parameter, Recipient,
-    S3Destination, SelectionScope,
+    DashboardParameters, ExportRequest, FileFormat, FileGroup, Parameter, Recipient, S3Destination,
+    SelectionScope,
 };
 
 pub const MAX_FILE_GROUPS: usize = 7;
@@ -30,9 +30,17 @@ pub const MAX_RESOURCE_ID_CHARS: usize = 512;
 pub const MAX_RUN_ID_CHARS: usize = 80;
 pub const MAX_RECIPIENT_ID_CHARS: usize = 128;
 pub const MAX_PREFIX_CHARS: usize = 512;
-/// One Step Functions execution keeps at most 25,000 history events; see the
-/// README for how this bound follows from the events each recipient costs.
-pub const MAX_RECIPIENTS: usize = 500;
+/// Recipients in one request. A run fans out with a Distributed Map, one
+/// child execution per recipient, so neither the 25,000-event history nor
+/// the 256 KiB state payload grows with this number (README, "How big a run
+/// can be", has the measured figures). What does grow: the stored request
+/// that every start-job reads (bounded by [`MAX_REQUEST_BYTES`]) and the
+/// manifest step, which reads one outcome object per recipient in one
+/// invocation.
+pub const MAX_RECIPIENTS: usize = 10_000;
+/// The stored request's size: what one API call can carry (Lambda's 6 MB
+/// invocation payload), and what every start-job instance reads once.
+pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
 
 /// One broken constraint, at one field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,14 +101,33 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+/// What validation needs to know of the deployment.
+#[derive(Clone, Copy, Debug)]
+pub struct Deployment<'a> {
+    /// The stack's export bucket: the only destination it can write to.
+    pub export_bucket: &'a str,
+}
+
 /// Checks the whole request: the shared target, every recipient, and the
 /// rules across recipients (duplicate IDs, how many).
-pub fn validate_request(request: &ExportRequest) -> Result<(), ValidationErrors> {
+pub fn validate_request(
+    request: &ExportRequest,
+    deployment: Deployment<'_>,
+) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
-    if let Some(run_id) = &request.run_id {
-        check_run_id(&mut errors, "run_id", run_id);
+    check_target(&mut errors, request);
+    if let Some(destination) = &request.destination
+        && is_bucket_name(&destination.bucket)
+        && destination.bucket != deployment.export_bucket
+    {
+        errors.push(
+            "destination.bucket",
+            format!(
+                "must be this stack's export bucket {:?}, got {:?}: the functions may write nowhere else",
+                deployment.export_bucket, destination.bucket
+            ),
+        );
     }
-    check_target(&mut errors, &request.target());
 
     if request.recipients.is_empty() {
         errors.push("recipients", "must list at least one recipient");
@@ -135,28 +162,27 @@ pub fn validate_request(request: &ExportRequest) -> Result<(), ValidationErrors>
     errors.into_result()
 }
 
-/// Checks what one job needs: the target and its recipient. `start-job` runs
-/// this on its own input, so a direct invocation fails as clearly as a run.
+/// Checks what one job needs: the shared target and its recipient.
+/// `start-job` runs this on the recipient it reads, so a direct invocation
+/// fails as clearly as a run.
 pub fn validate_job(
-    run_id: &str,
-    target: &ExportTarget,
+    request: &ExportRequest,
     recipient: &Recipient,
 ) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
-    check_run_id(&mut errors, "run_id", run_id);
-    check_target(&mut errors, target);
+    check_target(&mut errors, request);
     check_recipient(&mut errors, "recipient", recipient);
     errors.into_result()
 }
 
-/// Checks a run ID, as given in a request or taken from an execution name.
+/// Checks a run ID taken from an execution name.
 pub fn validate_run_id(run_id: &str) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     check_run_id(&mut errors, "run_id", run_id);
     errors.into_result()
 }
 
-fn check_target(errors: &mut ValidationErrors, target: &ExportTarget) {
+fn check_target(errors: &mut ValidationErrors, target: &ExportRequest) {
     check_account_id(errors, "account_id", &target.account_id);
     check_region(errors, "region", &target.region);
     check_resource_id(errors, "dashboard_id", &target.dashboard_id);
@@ -461,6 +487,19 @@ fn check_parameter_list<T>(
     }
 }
 
+/// Why a recipient without tags is refused rather than run as someone.
+///
+/// Without `UserConfiguration` QuickSight runs the job as the registered user
+/// whose credentials call it, and only that user may describe and fetch the
+/// job. These functions call with their own role, which is no QuickSight user
+/// of the reader's: each registered recipient would need identity-enhanced
+/// credentials of its own QuickSight user, shared by start, check and fetch.
+/// Until that exists, a missing or null list is an error, never a silent
+/// change of identity.
+const REGISTERED_USERS_UNSUPPORTED: &str = "is required: 1-50 row-level-security tags, the \
+     recipient's rows (registered-user snapshots are not supported: they must run with \
+     that QuickSight user's own identity-enhanced credentials)";
+
 fn check_recipient(errors: &mut ValidationErrors, path: &str, recipient: &Recipient) {
     check_id_chars(
         errors,
@@ -468,17 +507,15 @@ fn check_recipient(errors: &mut ValidationErrors, path: &str, recipient: &Recipi
         &recipient.id,
         MAX_RECIPIENT_ID_CHARS,
     );
-    let Some(tags) = &recipient.rls_tags else {
-        return; // runs as the registered user
-    };
     let tags_path = format!("{path}.rls_tags");
+    let Some(tags) = &recipient.rls_tags else {
+        errors.push(&tags_path, REGISTERED_USERS_UNSUPPORTED);
+        return;
+    };
     if tags.is_empty() || tags.len() > MAX_RLS_TAGS {
         errors.push(
             &tags_path,
-            format!(
-                "must have 1-{MAX_RLS_TAGS} tags, got {} (leave rls_tags out to run as the registered user)",
-                tags.len()
-            ),
+            format!("must have 1-{MAX_RLS_TAGS} tags, got {}", tags.len()),
         );
     }
     let mut first_index_of: HashMap<&str, usize> = HashMap::new();

@@ -2,8 +2,11 @@
 //! the invalid case is reported at the right field path.
 
 use export_core::model::{ExportRequest, Sensitive};
-use export_core::validation::{self, ValidationErrors, validate_request};
+use export_core::validation::{self, Deployment, ValidationErrors, validate_request};
 use serde_json::{Value, json};
+
+/// The stack's export bucket in these tests.
+const BUCKET: &str = "my-exports";
 
 fn valid_json() -> Value {
     json!({
@@ -15,7 +18,7 @@ fn valid_json() -> Value {
             { "format": "CSV", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders"] }] },
             { "format": "EXCEL", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders", "returns"] }] }
         ],
-        "destination": { "bucket": "my-exports", "prefix": "monthly", "region": "us-east-1" },
+        "destination": { "bucket": BUCKET, "prefix": "monthly", "region": "us-east-1" },
         "parameters": {
             "string": [{ "name": "Country", "values": ["FR"] }],
             "integer": [{ "name": "TopN", "values": [10] }],
@@ -25,7 +28,7 @@ fn valid_json() -> Value {
         "recipients": [
             { "id": "acme", "rls_tags": [{ "key": "tenant", "value": "ACME" }] },
             { "id": "globex", "rls_tags": [{ "key": "tenant", "value": "GLOBEX" }, { "key": "region", "value": "EU" }] },
-            { "id": "internal" }
+            { "id": "internal", "rls_tags": [{ "key": "team", "value": "finance" }] }
         ]
     })
 }
@@ -35,7 +38,12 @@ fn request(value: Value) -> ExportRequest {
 }
 
 fn check(value: Value) -> Result<(), ValidationErrors> {
-    validate_request(&request(value))
+    validate_request(
+        &request(value),
+        Deployment {
+            export_bucket: BUCKET,
+        },
+    )
 }
 
 /// Asserts the request is refused with exactly one error, at `path`, whose
@@ -141,14 +149,14 @@ fn sheet_and_visual_ids_follow_the_same_pattern() {
 }
 
 #[test]
-fn run_id_when_given_is_1_to_80_word_characters() {
+fn the_run_id_is_the_execution_name_not_a_request_field() {
     let mut v = valid_json();
-    v["run_id"] = json!(id_of(80));
-    check(v.clone()).unwrap();
-    v["run_id"] = json!(id_of(81));
-    assert_refused(v.clone(), "run_id", "1-80");
-    v["run_id"] = json!("2026/11");
-    assert_refused(v, "run_id", "only");
+    v["run_id"] = json!("2026-11");
+    let error = serde_json::from_value::<ExportRequest>(v).unwrap_err();
+    assert!(error.to_string().contains("run_id"), "{error}");
+    validation::validate_run_id(&id_of(80)).unwrap();
+    assert!(validation::validate_run_id(&id_of(81)).is_err());
+    assert!(validation::validate_run_id("2026/11").is_err());
 }
 
 fn pdf() -> Value {
@@ -321,7 +329,14 @@ fn exactly_one_destination_is_required() {
 #[test]
 fn bucket_names_follow_s3_rules() {
     for good in ["abc", "my.exports-2026", &id_of(63)] {
-        check(with(valid_json(), "/destination/bucket", json!(good))).unwrap();
+        let request = request(with(valid_json(), "/destination/bucket", json!(good)));
+        validate_request(
+            &request,
+            Deployment {
+                export_bucket: good,
+            },
+        )
+        .unwrap();
     }
     for bad in [
         "ab",
@@ -406,7 +421,13 @@ fn parameter_names_are_required_and_unique_and_values_present() {
 fn decimal_values_are_finite_and_datetimes_are_rfc3339() {
     let mut r = request(valid_json());
     r.parameters.as_mut().unwrap().decimal[0].values = vec![Sensitive(f64::NAN)];
-    let errors = validate_request(&r).unwrap_err();
+    let errors = validate_request(
+        &r,
+        Deployment {
+            export_bucket: BUCKET,
+        },
+    )
+    .unwrap_err();
     assert_eq!(
         errors.paths(),
         ["parameters.decimal[0].values[0]"],
@@ -431,7 +452,11 @@ fn at_least_one_and_at_most_the_maximum_recipients() {
         "recipients",
         "at least one",
     );
-    let many = |n: usize| -> Value { (0..n).map(|i| json!({ "id": format!("r{i}") })).collect() };
+    let many = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({ "id": format!("r{i}"), "rls_tags": [{ "key": "k", "value": "v" }] }))
+            .collect()
+    };
     check(with(
         valid_json(),
         "/recipients",
@@ -477,7 +502,7 @@ fn recipient_ids_are_1_to_128_word_characters() {
 }
 
 #[test]
-fn rls_tags_are_1_to_50_or_absent() {
+fn rls_tags_are_1_to_50() {
     let tags = |n: usize| -> Value {
         (0..n)
             .map(|i| json!({ "key": format!("k{i}"), "value": "v" }))
@@ -492,7 +517,30 @@ fn rls_tags_are_1_to_50_or_absent() {
     assert_refused(
         with(valid_json(), "/recipients/0/rls_tags", tags(0)),
         "recipients[0].rls_tags",
-        "leave rls_tags out",
+        "1-50",
+    );
+}
+
+#[test]
+fn a_recipient_without_tags_is_refused_not_run_as_someone_else() {
+    for missing in [
+        json!({ "id": "internal" }),
+        json!({ "id": "internal", "rls_tags": null }),
+    ] {
+        assert_refused(
+            with(valid_json(), "/recipients/2", missing),
+            "recipients[2].rls_tags",
+            "registered-user snapshots are not supported",
+        );
+    }
+}
+
+#[test]
+fn the_destination_is_the_stacks_export_bucket() {
+    assert_refused(
+        with(valid_json(), "/destination/bucket", json!("someone-elses")),
+        "destination.bucket",
+        "this stack's export bucket \"my-exports\"",
     );
 }
 
@@ -599,9 +647,9 @@ fn sensitive_values_never_appear_in_errors() {
 #[test]
 fn a_single_job_is_validated_the_same_way() {
     let r = request(valid_json());
-    validation::validate_job("run-1", &r.target(), &r.recipients[0]).unwrap();
+    validation::validate_job(&r, &r.recipients[0]).unwrap();
     let mut recipient = r.recipients[0].clone();
     recipient.rls_tags = Some(vec![]);
-    let errors = validation::validate_job("run 1", &r.target(), &recipient).unwrap_err();
-    assert_eq!(errors.paths(), ["run_id", "recipient.rls_tags"], "{errors}");
+    let errors = validation::validate_job(&r, &recipient).unwrap_err();
+    assert_eq!(errors.paths(), ["recipient.rls_tags"], "{errors}");
 }

@@ -1,8 +1,9 @@
-//! `prepare-run` Lambda: validates the whole request before any job starts;
-//! see `export_core::run::prepare_run`.
+//! `prepare-run` Lambda: reads and validates the stored request before any
+//! job starts; see `export_core::steps::prepare`.
 
-use export_core::ExportError;
-use export_core::run::{PrepareRunInput, RunSettings, prepare_run};
+use export_core::settings::{RunSettings, export_bucket_from_env};
+use export_core::steps::json;
+use export_core::storage::S3Store;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -11,13 +12,12 @@ async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     // Settings are checked once, at init: a bad deployment fails loudly.
     let settings = RunSettings::from_env()?;
-    let settings = &settings;
+    let export_bucket = export_bucket_from_env()?;
+    let store = S3Store::from_env().await;
+    let (store, settings, export_bucket) = (&store, &settings, export_bucket.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let input =
-            export_core::input::parse::<PrepareRunInput>(event.payload, "prepare-run input")?;
-        let run = prepare_run(input, settings)?;
-        serde_json::to_value(run)
-            .map_err(|e| ExportError::UnexpectedResponse(e.to_string()))
+        json::prepare_run(store, settings, export_bucket, event.payload)
+            .await
             .map_err(Diagnostic::from)
     }))
     .await

@@ -1,7 +1,7 @@
-//! `write-manifest` Lambda: writes the run manifest next to the snapshots;
-//! see `export_core::manifest::write_manifest`.
+//! `write-manifest` Lambda: assembles the run manifest from the outcome
+//! objects; see `export_core::steps::manifest`.
 
-use export_core::manifest::json;
+use export_core::steps::json;
 use export_core::storage::S3Store;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The example requests people start from are valid.
 
-use export_core::model::ExportRequest;
-use export_core::validation::validate_request;
+use export_core::request_store::parse_request;
+use export_core::validation::{Deployment, validate_request};
 
 #[test]
 fn the_example_request_validates() {
@@ -9,9 +9,13 @@ fn the_example_request_validates() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/export-request.json"
     );
-    let text = std::fs::read_to_string(path).unwrap();
-    let request: ExportRequest =
-        export_core::input::parse(serde_json::from_str(&text).unwrap(), "export request").unwrap();
-    validate_request(&request).unwrap();
+    let request = parse_request(&std::fs::read(path).unwrap()).unwrap();
+    validate_request(
+        &request,
+        Deployment {
+            export_bucket: "quicksight-exports-local",
+        },
+    )
+    .unwrap();
     assert_eq!(request.recipients.len(), 30);
 }

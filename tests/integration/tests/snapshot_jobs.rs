@@ -1,83 +1,67 @@
-//! The functions' handlers, with the real SDK client, against quicksight-sim.
+//! The steps with the real SDK client against quicksight-sim: what
+//! QuickSight's wire answers become, and the outcome objects they leave.
 
 mod common;
 
 use common::*;
 use export_core::error_name::ErrorName;
-use export_core::handlers::{check_job, fetch_result, json, start_job};
 use export_core::model::{JobProgress, OutcomeStatus};
+use export_core::steps::json;
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
 
 #[tokio::test]
-async fn start_check_fetch_returns_every_file_of_an_anonymous_recipient() {
+async fn start_check_fetch_records_every_file_of_a_recipient() {
     let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
+    let run = Run::prepare(&sim.endpoint(), "run-flow", &["acme", "globex"]).await;
 
-    let handle = start_job(&qs, start_input("run-flow", "acme", Some("acme")))
-        .await
-        .expect("start");
+    let handle = run.start("acme").await.expect("start");
     assert!(!handle.already_started);
-    assert!(
-        handle
-            .arn
-            .as_deref()
-            .unwrap()
-            .contains(&handle.snapshot_job_id)
-    );
+    assert!(handle.snapshot_job_id.starts_with("run-flow-acme-"));
 
-    let first = check_job(&qs, handle.clone()).await.expect("check");
+    let first = run.check(&handle).await.expect("check");
     assert_eq!(first.status, JobProgress::Pending);
     assert!(["QUEUED", "RUNNING"].contains(&first.job_status.as_str()));
 
-    assert_eq!(wait_until_terminal(&qs, &handle).await, "COMPLETED");
-    let outcome = fetch_result(&qs, handle.clone()).await.expect("fetch");
-    assert_eq!(outcome.status, OutcomeStatus::Completed);
-    assert_eq!(outcome.recipient_id, "acme");
+    assert_eq!(run.wait_until_terminal(&handle).await, "COMPLETED");
+    let fetched = run.fetch(&handle).await.expect("fetch");
+    assert_eq!(fetched.status, Some(OutcomeStatus::Completed));
+    assert_eq!(fetched.files, 3);
+    let outcome = run.outcome("acme").expect("the outcome is recorded");
     let formats: Vec<&str> = outcome.files.iter().map(|f| f.format.as_str()).collect();
     assert_eq!(formats, ["PDF", "CSV", "EXCEL"]);
     for file in &outcome.files {
         assert_eq!(file.s3_uris.len(), 1, "{file:?}");
         assert!(
-            file.s3_uris[0].starts_with("s3://exports-bucket/snapshots/run-flow/acme/"),
+            file.s3_uris[0].starts_with("s3://exports-bucket/snapshots/run-flow/files/acme/"),
             "{file:?}"
         );
         assert!(file.errors.is_empty());
     }
     assert!(outcome.error.is_none());
-}
-
-#[tokio::test]
-async fn a_registered_user_job_reports_its_files_too() {
-    let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
-    let handle = start_job(&qs, start_input("run-reg", "internal", None))
-        .await
-        .unwrap();
-    wait_until_terminal(&qs, &handle).await;
-    let outcome = fetch_result(&qs, handle).await.unwrap();
-    assert_eq!(outcome.status, OutcomeStatus::Completed);
-    assert_eq!(outcome.files.len(), 3);
-    assert!(outcome.files.iter().all(|f| f.s3_uris.len() == 1));
+    assert!(run.outcome("globex").is_none());
 }
 
 #[tokio::test]
 async fn the_json_faces_chain_like_the_state_machine() {
     let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
-    let input = serde_json::to_value(start_input("run-json", "globex", Some("globex"))).unwrap();
-    let handle: Value = json::start_job(&qs, input).await.unwrap();
+    let run = Run::prepare(&sim.endpoint(), "run-json", &["globex"]).await;
+    let input = serde_json::to_value(run.start_input("globex")).unwrap();
+    let handle: Value = json::start_job(&run.qs, &run.store, &run.requests, input)
+        .await
+        .unwrap();
+    let step = json!({ "run": run.run, "job": handle });
     loop {
-        let check = json::check_job(&qs, handle.clone()).await.unwrap();
+        let check = json::check_job(&run.qs, step.clone()).await.unwrap();
         if check["status"] != "pending" {
             assert_eq!(check["status"], "completed");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(120)).await;
     }
-    let outcome = json::fetch_result(&qs, handle).await.unwrap();
-    assert_eq!(outcome["status"], "completed");
-    assert_eq!(outcome["files"].as_array().unwrap().len(), 3);
+    let fetched = json::fetch_result(&run.qs, &run.store, step).await.unwrap();
+    assert_eq!(fetched["status"], "completed");
+    assert_eq!(fetched["files"], 3);
 }
 
 #[tokio::test]
@@ -86,13 +70,16 @@ async fn the_13th_concurrent_start_is_limit_exceeded() {
     config.job_duration_ms = 30_000; // nothing finishes during the test
     config.calls_per_second = 1000; // isolate the job cap from the rate limit
     let sim = start_sim(config).await;
-    let qs = quicksight(&sim);
-    for i in 0..12 {
-        start_job(&qs, start_input("run-cap", &format!("r{i}"), Some("t")))
+    let ids: Vec<String> = (0..13).map(|i| format!("r{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let run = Run::prepare(&sim.endpoint(), "run-cap", &ids).await;
+    for id in &ids[..12] {
+        run.start(id)
             .await
-            .unwrap_or_else(|e| panic!("start {i}: {e}"));
+            .unwrap_or_else(|e| panic!("start {id}: {e}"));
     }
-    let error = start_job(&qs, start_input("run-cap", "r12", Some("t")))
+    let error = run
+        .start("r12")
         .await
         .expect_err("the 13th start must be refused");
     assert_eq!(error.error_name(), ErrorName::LimitExceeded);
@@ -102,24 +89,20 @@ async fn the_13th_concurrent_start_is_limit_exceeded() {
 
     // A retried start of a job that is already running is not refused by
     // the cap: it is recognised as the same job.
-    let again = start_job(&qs, start_input("run-cap", "r3", Some("t")))
-        .await
-        .unwrap();
+    let again = run.start("r3").await.unwrap();
     assert!(again.already_started);
 }
 
 #[tokio::test]
 async fn a_burst_of_calls_is_throttled() {
     let sim = start_sim(fast_sim()).await;
-    let qs = std::sync::Arc::new(quicksight(&sim));
-    let handle = start_job(qs.as_ref(), start_input("run-burst", "acme", Some("acme")))
-        .await
-        .unwrap();
+    let run = std::sync::Arc::new(Run::prepare(&sim.endpoint(), "run-burst", &["acme"]).await);
+    let handle = run.start("acme").await.unwrap();
     let began = std::time::Instant::now();
     let mut burst = tokio::task::JoinSet::new();
     for _ in 0..25 {
-        let (qs, handle) = (qs.clone(), handle.clone());
-        burst.spawn(async move { check_job(qs.as_ref(), handle).await });
+        let (run, handle) = (run.clone(), handle.clone());
+        burst.spawn(async move { run.check(&handle).await });
     }
     let results = burst.join_all().await;
     let elapsed = began.elapsed().as_secs();
@@ -149,13 +132,9 @@ async fn a_burst_of_calls_is_throttled() {
 #[tokio::test]
 async fn a_repeated_start_returns_the_same_job() {
     let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
-    let first = start_job(&qs, start_input("run-repeat", "acme", Some("acme")))
-        .await
-        .unwrap();
-    let second = start_job(&qs, start_input("run-repeat", "acme", Some("acme")))
-        .await
-        .unwrap();
+    let run = Run::prepare(&sim.endpoint(), "run-repeat", &["acme"]).await;
+    let first = run.start("acme").await.unwrap();
+    let second = run.start("acme").await.unwrap();
     assert_eq!(first.snapshot_job_id, second.snapshot_job_id);
     assert!(!first.already_started);
     assert!(second.already_started);
@@ -168,13 +147,9 @@ async fn a_result_fetched_too_early_is_precondition_not_met() {
     let mut config = fast_sim();
     config.job_duration_ms = 30_000;
     let sim = start_sim(config).await;
-    let qs = quicksight(&sim);
-    let handle = start_job(&qs, start_input("run-early", "acme", Some("acme")))
-        .await
-        .unwrap();
-    let error = fetch_result(&qs, handle.clone())
-        .await
-        .expect_err("too early");
+    let run = Run::prepare(&sim.endpoint(), "run-early", &["acme"]).await;
+    let handle = run.start("acme").await.unwrap();
+    let error = run.fetch(&handle).await.expect_err("too early");
     let diagnostic = Diagnostic::from(error);
     assert_eq!(
         diagnostic.error_type,
@@ -187,6 +162,7 @@ async fn a_result_fetched_too_early_is_precondition_not_met() {
         "{}",
         diagnostic.error_message
     );
+    assert!(run.outcome("acme").is_none());
 }
 
 #[tokio::test]
@@ -194,14 +170,13 @@ async fn a_failed_job_reports_its_error_type() {
     let mut config = fast_sim();
     config.fail_jobs = vec!["lost-access=DASHBOARD_ACCESS_DENIED".parse().unwrap()];
     let sim = start_sim(config).await;
-    let qs = quicksight(&sim);
-    let handle = start_job(&qs, start_input("run-fail", "lost-access", None))
-        .await
-        .unwrap();
-    assert_eq!(wait_until_terminal(&qs, &handle).await, "FAILED");
-    let check = check_job(&qs, handle.clone()).await.unwrap();
+    let run = Run::prepare(&sim.endpoint(), "run-fail", &["lost-access"]).await;
+    let handle = run.start("lost-access").await.unwrap();
+    assert_eq!(run.wait_until_terminal(&handle).await, "FAILED");
+    let check = run.check(&handle).await.unwrap();
     assert_eq!(check.status, JobProgress::Failed);
-    let outcome = fetch_result(&qs, handle).await.unwrap();
+    run.fetch(&handle).await.unwrap();
+    let outcome = run.outcome("lost-access").unwrap();
     assert_eq!(outcome.status, OutcomeStatus::Failed);
     let error = outcome.error.expect("job-level error");
     assert_eq!(error.error_type, "DASHBOARD_ACCESS_DENIED");
@@ -211,17 +186,16 @@ async fn a_failed_job_reports_its_error_type() {
 #[tokio::test]
 async fn per_file_errors_of_a_completed_job_are_kept() {
     let mut config = fast_sim();
-    config.file_errors = vec!["stale-rls=RLS_CHANGED".parse().unwrap()];
+    config.file_errors = vec!["gone-data=DATASET_DELETED".parse().unwrap()];
     let sim = start_sim(config).await;
-    let qs = quicksight(&sim);
-    let handle = start_job(&qs, start_input("run-file-err", "stale-rls", Some("x")))
-        .await
-        .unwrap();
-    wait_until_terminal(&qs, &handle).await;
-    let outcome = fetch_result(&qs, handle).await.unwrap();
+    let run = Run::prepare(&sim.endpoint(), "run-file-err", &["gone-data"]).await;
+    let handle = run.start("gone-data").await.unwrap();
+    run.wait_until_terminal(&handle).await;
+    run.fetch(&handle).await.unwrap();
+    let outcome = run.outcome("gone-data").unwrap();
     assert_eq!(outcome.status, OutcomeStatus::Completed);
     assert!(outcome.has_file_errors());
-    assert_eq!(outcome.files[0].errors[0].error_type, "RLS_CHANGED");
+    assert_eq!(outcome.files[0].errors[0].error_type, "DATASET_DELETED");
     assert!(outcome.files[0].s3_uris.is_empty());
     assert_eq!(outcome.files[1].s3_uris.len(), 1);
 }
@@ -229,16 +203,10 @@ async fn per_file_errors_of_a_completed_job_are_kept() {
 #[tokio::test]
 async fn an_unknown_job_is_resource_not_found() {
     let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
-    let handle = serde_json::from_value(json!({
-        "recipient_id": "ghost",
-        "account_id": ACCOUNT,
-        "region": REGION,
-        "dashboard_id": "sales-overview",
-        "snapshot_job_id": "never-started",
-    }))
-    .unwrap();
-    let error = check_job(&qs, handle).await.unwrap_err();
+    let run = Run::prepare(&sim.endpoint(), "run-ghost", &["ghost"]).await;
+    let mut handle = run.start("ghost").await.unwrap();
+    handle.snapshot_job_id = "never-started".into();
+    let error = run.check(&handle).await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::ResourceNotFound);
 }
 
@@ -247,10 +215,8 @@ async fn a_missing_dashboard_is_resource_not_found_at_start() {
     let mut config = fast_sim();
     config.dashboards = vec!["another-dashboard".into()];
     let sim = start_sim(config).await;
-    let qs = quicksight(&sim);
-    let error = start_job(&qs, start_input("run-nodash", "acme", None))
-        .await
-        .unwrap_err();
+    let run = Run::prepare(&sim.endpoint(), "run-nodash", &["acme"]).await;
+    let error = run.start("acme").await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::ResourceNotFound);
 }
 
@@ -259,9 +225,10 @@ async fn the_simulator_refuses_what_quicksight_refuses() {
     // Bypass the core's validation to see the simulator's own rules.
     use export_core::quicksight::{JobRef, SnapshotJobSpec, SnapshotJobs};
     let sim = start_sim(fast_sim()).await;
-    let qs = quicksight(&sim);
-    let input = start_input("run-invalid", "acme", Some("acme"));
-    let mut groups = input.export.file_groups.clone();
+    let qs = quicksight_at(&sim.endpoint());
+    let request: export_core::model::ExportRequest =
+        serde_json::from_value(request_for(&["acme"])).unwrap();
+    let mut groups = request.file_groups.clone();
     groups[0].sheets[0].visual_ids = vec!["v1".into()]; // a PDF with selected visuals
     let spec = SnapshotJobSpec {
         job: JobRef {
@@ -275,14 +242,14 @@ async fn the_simulator_refuses_what_quicksight_refuses() {
         bucket_prefix: "p".into(),
         bucket_region: REGION,
         parameters: None,
-        rls_tags: input.recipient.rls_tags.as_deref(),
+        rls_tags: request.recipients[0].rls_tags.as_deref(),
     };
     let error = qs.start(&spec).await.unwrap_err();
     assert_eq!(error.name, ErrorName::InvalidParameterValue);
 
     // The bucket must be in the region of the call.
     let spec = SnapshotJobSpec {
-        file_groups: &input.export.file_groups,
+        file_groups: &request.file_groups,
         bucket_region: "eu-west-1",
         ..spec
     };
@@ -299,14 +266,34 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
         .local_addr()
         .unwrap()
         .port();
-    let qs = export_core::quicksight::sdk::SdkSnapshotJobs::new(
-        export_core::quicksight::sdk::quicksight_client(
-            &shared_config(),
-            Some(&format!("http://127.0.0.1:{port}")),
-        ),
-    );
-    let error = start_job(&qs, start_input("run-down", "acme", None))
-        .await
-        .unwrap_err();
+    let run = Run::prepare(&format!("http://127.0.0.1:{port}"), "run-down", &["acme"]).await;
+    let error = run.start("acme").await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::Transport);
+}
+
+#[tokio::test]
+async fn rls_changed_runs_the_job_once_more_before_the_error_is_recorded() {
+    let mut config = fast_sim();
+    config.file_errors = vec!["stale-rls=RLS_CHANGED".parse().unwrap()];
+    let sim = start_sim(config).await;
+    let run = Run::prepare(&sim.endpoint(), "run-rls", &["stale-rls"]).await;
+    let first = run.start("stale-rls").await.unwrap();
+    run.wait_until_terminal(&first).await;
+    let fetched = run.fetch(&first).await.unwrap();
+    assert!(fetched.run_again);
+    assert!(run.outcome("stale-rls").is_none());
+
+    let mut again = run.start_input("stale-rls");
+    again.attempt = 2;
+    let second = export_core::steps::start_job(&run.qs, &run.store, &run.requests, again)
+        .await
+        .unwrap();
+    assert_ne!(second.snapshot_job_id, first.snapshot_job_id);
+    run.wait_until_terminal(&second).await;
+    let fetched = run.fetch(&second).await.unwrap();
+    assert!(!fetched.run_again);
+    let outcome = run.outcome("stale-rls").unwrap();
+    assert_eq!(outcome.attempts, 2);
+    assert_eq!(outcome.files[0].errors[0].error_type, "RLS_CHANGED");
+    assert_eq!(sim.stats().jobs_started, 2);
 }

@@ -5,7 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    JobDescription, JobRef, JobResult, JobStatus, SnapshotJobSpec, SnapshotJobs, StartedJob,
+    JobConfigurationSummary, JobDescription, JobRef, JobResult, JobStatus, SnapshotJobSpec,
+    SnapshotJobs, StartedJob,
 };
 use crate::error::ApiError;
 
@@ -20,6 +21,7 @@ pub enum Call {
 #[derive(Clone, Debug)]
 pub struct FakeJob {
     pub status: JobStatus,
+    pub configuration: JobConfigurationSummary,
     pub bucket_prefix: String,
     pub anonymous: bool,
     pub result: JobResult,
@@ -123,6 +125,7 @@ impl SnapshotJobs for FakeSnapshotJobs {
             spec.job.snapshot_job_id.clone(),
             FakeJob {
                 status: JobStatus::Queued,
+                configuration: spec.configuration_summary(),
                 bucket_prefix: spec.bucket_prefix.clone(),
                 anonymous: spec.rls_tags.is_some(),
                 result: JobResult {
@@ -152,6 +155,7 @@ impl SnapshotJobs for FakeSnapshotJobs {
         Ok(JobDescription {
             status: found.status.clone(),
             created_at: None,
+            configuration: Some(found.configuration.clone()),
         })
     }
 

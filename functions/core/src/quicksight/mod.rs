@@ -16,11 +16,12 @@ pub struct SnapshotJobSpec<'a> {
     pub job: JobRef,
     pub file_groups: &'a [FileGroup],
     pub bucket: &'a str,
-    /// The recipient's own prefix: `<prefix>/<run_id>/<recipient_id>`.
+    /// The recipient's own prefix (`layout::files_prefix`).
     pub bucket_prefix: String,
     pub bucket_region: &'a str,
     pub parameters: Option<&'a DashboardParameters>,
-    /// `None` runs the job as the registered user.
+    /// `None` would run the job as the registered user; validation refuses
+    /// recipients without tags, so the functions always send them.
     pub rls_tags: Option<&'a [RlsTag]>,
 }
 
@@ -66,6 +67,33 @@ pub struct JobDescription {
     pub status: JobStatus,
     /// Epoch seconds.
     pub created_at: Option<f64>,
+    /// What the job was asked to do, as far as QuickSight says (it redacts
+    /// the user configuration): enough to tell our job from another.
+    pub configuration: Option<JobConfigurationSummary>,
+}
+
+/// The parts of a job's configuration that identify it: where its files go
+/// (the prefix names the run and the recipient) and which files it makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobConfigurationSummary {
+    pub bucket: String,
+    pub bucket_prefix: String,
+    /// File formats in file-group order (`PDF`, `CSV`, `EXCEL`).
+    pub formats: Vec<String>,
+}
+
+impl SnapshotJobSpec<'_> {
+    pub fn configuration_summary(&self) -> JobConfigurationSummary {
+        JobConfigurationSummary {
+            bucket: self.bucket.to_string(),
+            bucket_prefix: self.bucket_prefix.clone(),
+            formats: self
+                .file_groups
+                .iter()
+                .map(|g| g.format.as_str().to_string())
+                .collect(),
+        }
+    }
 }
 
 /// One file group of a job's result, for the one user the job ran as.

@@ -12,8 +12,8 @@ use aws_sdk_quicksight::types as qs;
 use tracing::instrument;
 
 use super::{
-    FileGroupResult, JobDescription, JobRef, JobResult, JobStatus, SnapshotJobSpec, SnapshotJobs,
-    StartedJob,
+    FileGroupResult, JobConfigurationSummary, JobDescription, JobRef, JobResult, JobStatus,
+    SnapshotJobSpec, SnapshotJobs, StartedJob,
 };
 use crate::error::ApiError;
 use crate::error_name::ErrorName;
@@ -219,6 +219,27 @@ fn status_from_sdk(status: Option<&qs::SnapshotJobStatus>) -> JobStatus {
     }
 }
 
+fn summary_from_sdk(configuration: &qs::SnapshotConfiguration) -> JobConfigurationSummary {
+    let bucket = configuration
+        .destination_configuration()
+        .and_then(|d| d.s3_destinations().first())
+        .and_then(|d| d.bucket_configuration());
+    JobConfigurationSummary {
+        bucket: bucket
+            .map(|b| b.bucket_name().to_string())
+            .unwrap_or_default(),
+        bucket_prefix: bucket
+            .map(|b| b.bucket_prefix().to_string())
+            .unwrap_or_default(),
+        formats: configuration
+            .file_groups()
+            .iter()
+            .flat_map(|g| g.files())
+            .map(|f| f.format_type().as_str().to_string())
+            .collect(),
+    }
+}
+
 fn file_groups_from_sdk(groups: &[qs::SnapshotJobResultFileGroup]) -> Vec<FileGroupResult> {
     groups
         .iter()
@@ -339,6 +360,7 @@ impl SnapshotJobs for SdkSnapshotJobs {
         Ok(JobDescription {
             status: status_from_sdk(output.job_status()),
             created_at: output.created_time().map(|t| t.as_secs_f64()),
+            configuration: output.snapshot_configuration().map(summary_from_sdk),
         })
     }
 

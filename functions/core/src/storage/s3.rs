@@ -1,18 +1,20 @@
-//! The real adapter: `aws-sdk-s3`, one attempt per call.
+//! The real adapter: `aws-sdk-s3`, one attempt per call (the state machine's
+//! Retry is the only retry layer), in the functions' own region: every object
+//! this project reads or writes is in the stack's bucket.
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
-use aws_sdk_s3::config::Region;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use tracing::instrument;
 
-use super::ObjectStore;
-use crate::error::ExportError;
+use super::{ObjectStore, PutMode, StorageError, StoredObject};
 
 /// Our own endpoint setting for local runs (an S3-compatible server). The
 /// SDK also reads the standard `AWS_ENDPOINT_URL_S3` by itself.
 pub const ENDPOINT_ENV: &str = "S3_ENDPOINT_URL";
 
-/// [`ObjectStore`] over `aws-sdk-s3`, one attempt per call: the state
-/// machine's Retry is the only retry layer.
+/// [`ObjectStore`] over `aws-sdk-s3`.
 #[derive(Clone, Debug)]
 pub struct S3Store {
     client: aws_sdk_s3::Client,
@@ -22,49 +24,172 @@ impl S3Store {
     /// With an endpoint override, path-style addressing is used, as local
     /// S3-compatible servers expect.
     pub fn new(shared: &SdkConfig, endpoint_url: Option<&str>) -> Self {
-        let mut builder = aws_sdk_s3::config::Builder::from(shared)
-            .retry_config(RetryConfig::standard().with_max_attempts(1));
-        if let Some(url) = endpoint_url {
-            builder = builder.endpoint_url(url).force_path_style(true);
-        }
-        S3Store {
-            client: aws_sdk_s3::Client::from_conf(builder.build()),
-        }
+        Self::from_client(aws_sdk_s3::Client::from_conf(
+            s3_config(shared, endpoint_url).build(),
+        ))
+    }
+
+    pub fn from_client(client: aws_sdk_s3::Client) -> Self {
+        S3Store { client }
     }
 
     pub async fn from_env() -> Self {
         let shared = crate::quicksight::sdk::load_aws_config().await;
-        let endpoint = std::env::var(ENDPOINT_ENV).ok().filter(|s| !s.is_empty());
-        Self::new(&shared, endpoint.as_deref())
+        Self::new(&shared, endpoint_from_env().as_deref())
+    }
+}
+
+/// `S3_ENDPOINT_URL`, when set.
+pub fn endpoint_from_env() -> Option<String> {
+    std::env::var(ENDPOINT_ENV).ok().filter(|s| !s.is_empty())
+}
+
+/// The client's configuration before it is built, for tests to add to.
+pub fn s3_config(shared: &SdkConfig, endpoint_url: Option<&str>) -> aws_sdk_s3::config::Builder {
+    let mut builder = aws_sdk_s3::config::Builder::from(shared)
+        .retry_config(RetryConfig::standard().with_max_attempts(1));
+    if let Some(url) = endpoint_url {
+        builder = builder.endpoint_url(url).force_path_style(true);
+    }
+    builder
+}
+
+/// Sorts an S3 failure into what the caller can do about it.
+pub fn classify<E>(
+    operation: &'static str,
+    bucket: &str,
+    key: &str,
+    error: SdkError<E, HttpResponse>,
+) -> StorageError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (bucket, key) = (bucket.to_string(), key.to_string());
+    let unavailable = |message: String| StorageError::Unavailable {
+        operation,
+        bucket: bucket.clone(),
+        key: key.clone(),
+        message,
+    };
+    match &error {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = service.err().code().unwrap_or_default().to_string();
+            let message = service.err().message().unwrap_or_default().to_string();
+            match (status, code.as_str()) {
+                (404, "NoSuchKey" | "NotFound") => StorageError::NotFound { bucket, key },
+                (412, _) => StorageError::ConditionFailed {
+                    operation,
+                    bucket,
+                    key,
+                },
+                // A concurrent conditional write on the same key: try again.
+                (409, "ConditionalRequestConflict") => unavailable(message),
+                (429, _) | (500..=599, _) => {
+                    unavailable(format!("HTTP {status} {code}: {message}"))
+                }
+                _ => StorageError::Rejected {
+                    operation,
+                    bucket,
+                    key,
+                    code: if code.is_empty() {
+                        format!("HTTP {status}")
+                    } else {
+                        code
+                    },
+                    message,
+                },
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            unavailable(DisplayErrorContext(&error).to_string())
+        }
+        _ => StorageError::Rejected {
+            operation,
+            bucket,
+            key,
+            code: "RequestNotBuilt".into(),
+            message: DisplayErrorContext(&error).to_string(),
+        },
     }
 }
 
 impl ObjectStore for S3Store {
+    #[instrument(skip(self), level = "debug")]
+    async fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Result<StoredObject, StorageError> {
+        // Boxed: the SDK's futures are deep enough to overflow the compiler's
+        // layout depth once the steps nest them further.
+        let output = Box::pin(
+            self.client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .set_if_match(if_match.map(str::to_string))
+                .send(),
+        )
+        .await
+        .map_err(|e| classify("GetObject", bucket, key, e))?;
+        let etag = output.e_tag().map(str::to_string);
+        let body = Box::pin(output.body.collect())
+            .await
+            .map_err(|e| StorageError::Unavailable {
+                operation: "GetObject",
+                bucket: bucket.into(),
+                key: key.into(),
+                message: format!("the body could not be read: {e}"),
+            })?
+            .into_bytes()
+            .to_vec();
+        Ok(StoredObject { body, etag })
+    }
+
+    #[instrument(skip(self, body), level = "debug")]
     async fn put_json(
         &self,
         bucket: &str,
-        region: &str,
         key: &str,
         body: Vec<u8>,
-    ) -> Result<(), ExportError> {
-        self.client
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(body.into())
-            .customize()
-            .config_override(
-                aws_sdk_s3::config::Builder::default().region(Region::new(region.to_string())),
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                ExportError::ManifestWrite(format!(
-                    "s3://{bucket}/{key}: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                ))
-            })?;
+        mode: PutMode,
+    ) -> Result<(), StorageError> {
+        Box::pin(
+            self.client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .content_type("application/json")
+                .set_if_none_match((mode == PutMode::CreateOnly).then(|| "*".to_string()))
+                .body(body.into())
+                .send(),
+        )
+        .await
+        .map_err(|e| classify("PutObject", bucket, key, e))?;
         Ok(())
+    }
+
+    #[instrument(skip(self), level = "debug")]
+    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = Box::pin(pages.next()).await {
+            let page = page.map_err(|e| classify("ListObjectsV2", bucket, prefix, e))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+        }
+        keys.sort();
+        Ok(keys)
     }
 }

@@ -1,17 +1,31 @@
-//! Shared set-up: a simulator on a free port and the real SDK client, built
-//! by the functions' own code, pointed at it.
+//! Shared set-up: a simulator on a free port, the real SDK client built by
+//! the functions' own code and pointed at it, and a run prepared from a
+//! stored request (in the in-memory object store: these tests are about
+//! QuickSight's wire, not S3's).
 
 #![allow(dead_code)]
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_quicksight::config::{Credentials, SharedCredentialsProvider};
-use export_core::model::{JobHandle, StartJobInput};
+use export_core::ExportError;
+use export_core::error_name::ErrorName;
+use export_core::layout;
+use export_core::model::{
+    ExecutionRef, FetchedResult, JobCheck, JobHandle, JobProgress, JobStepInput, ObjectRef,
+    RecipientOutcome, RecipientRef, RunRef, StartJobInput,
+};
 use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client};
+use export_core::request_store::RequestReader;
+use export_core::settings::RunSettings;
+use export_core::steps::{self, prepare::PrepareRunInput};
+use export_core::storage::memory::MemoryStore;
 use quicksight_sim::{RunningSim, SimConfig};
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
+pub const BUCKET: &str = "exports-bucket";
+const REQUEST_KEY: &str = "requests/test.json";
 
 /// Simulator settings for tests: fast jobs, the real limits.
 pub fn fast_sim() -> SimConfig {
@@ -39,8 +53,8 @@ pub fn shared_config() -> SdkConfig {
         .build()
 }
 
-pub fn quicksight(sim: &RunningSim) -> SdkSnapshotJobs {
-    SdkSnapshotJobs::new(quicksight_client(&shared_config(), Some(&sim.endpoint())))
+pub fn quicksight_at(endpoint: &str) -> SdkSnapshotJobs {
+    SdkSnapshotJobs::new(quicksight_client(&shared_config(), Some(endpoint)))
 }
 
 /// A raw SDK client on the simulator, for calls the functions do not make.
@@ -48,44 +62,135 @@ pub fn raw_client(sim: &RunningSim) -> aws_sdk_quicksight::Client {
     quicksight_client(&shared_config(), Some(&sim.endpoint()))
 }
 
-/// A start-job input: one PDF, one CSV and one Excel file for `recipient`,
-/// with RLS tags when `tenant` is given.
-pub fn start_input(run_id: &str, recipient: &str, tenant: Option<&str>) -> StartJobInput {
-    let mut recipient_json = json!({ "id": recipient });
-    if let Some(tenant) = tenant {
-        recipient_json["rls_tags"] = json!([{ "key": "tenant", "value": tenant }]);
-    }
-    serde_json::from_value(json!({
-        "run_id": run_id,
-        "export": {
-            "account_id": ACCOUNT,
-            "region": REGION,
-            "dashboard_id": "sales-overview",
-            "file_groups": [
-                { "format": "PDF", "sheets": [{ "sheet_id": "summary" }] },
-                { "format": "CSV", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders"] }] },
-                { "format": "EXCEL", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders", "returns"] }] }
-            ],
-            "destination": { "bucket": "exports-bucket", "prefix": "snapshots", "region": REGION },
-            "parameters": { "string": [{ "name": "Country", "values": ["FR"] }] }
-        },
-        "recipient": recipient_json,
-    }))
-    .expect("a valid start-job input")
+/// A request for `recipients`: one PDF, one CSV and one Excel file each,
+/// every recipient with a tag value of its own (`TAG-<id>`).
+pub fn request_for(recipients: &[&str]) -> Value {
+    json!({
+        "account_id": ACCOUNT,
+        "region": REGION,
+        "dashboard_id": "sales-overview",
+        "file_groups": [
+            { "format": "PDF", "sheets": [{ "sheet_id": "summary" }] },
+            { "format": "CSV", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders"] }] },
+            { "format": "EXCEL", "sheets": [{ "sheet_id": "details", "visual_ids": ["orders", "returns"] }] }
+        ],
+        "destination": { "bucket": BUCKET, "prefix": "snapshots", "region": REGION },
+        "parameters": { "string": [{ "name": "Country", "values": ["FR"] }] },
+        "recipients": recipients.iter().map(|id| json!({
+            "id": id,
+            "rls_tags": [{ "key": "tenant", "value": format!("TAG-{id}") }]
+        })).collect::<Vec<_>>()
+    })
 }
 
-/// Polls `check_job` until the job is terminal, as the state machine would.
-pub async fn wait_until_terminal(qs: &SdkSnapshotJobs, handle: &JobHandle) -> String {
-    for _ in 0..200 {
-        match export_core::handlers::check_job(qs, handle.clone()).await {
-            Ok(check) if check.status != export_core::model::JobProgress::Pending => {
-                return check.job_status;
-            }
-            Ok(_) => {}
-            Err(e) if e.error_name() == ErrorName::Throttling => {}
-            Err(e) => panic!("check_job failed: {e}"),
+/// One prepared run against the simulator: the steps as the state machine
+/// calls them.
+pub struct Run {
+    pub qs: SdkSnapshotJobs,
+    pub store: MemoryStore,
+    pub requests: RequestReader,
+    pub run: RunRef,
+    pub recipients: Vec<String>,
+}
+
+impl Run {
+    /// Stores `request_for(recipients)` and prepares a run named `name`.
+    pub async fn prepare(endpoint: &str, name: &str, recipients: &[&str]) -> Run {
+        let store = MemoryStore::new();
+        store.insert(
+            BUCKET,
+            REQUEST_KEY,
+            serde_json::to_vec(&request_for(recipients)).unwrap(),
+        );
+        let prepared = steps::prepare_run(
+            &store,
+            PrepareRunInput {
+                request: ObjectRef {
+                    bucket: BUCKET.into(),
+                    key: REQUEST_KEY.into(),
+                },
+                execution: ExecutionRef {
+                    id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:export:{name}"),
+                    name: name.into(),
+                    started_at: None,
+                },
+            },
+            &RunSettings::default(),
+            BUCKET,
+        )
+        .await
+        .expect("the test request is valid");
+        Run {
+            qs: quicksight_at(endpoint),
+            store,
+            requests: RequestReader::new(),
+            run: prepared.run,
+            recipients: recipients.iter().map(|s| s.to_string()).collect(),
         }
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     }
-    panic!("job {} never finished", handle.snapshot_job_id);
+
+    pub fn start_input(&self, recipient: &str) -> StartJobInput {
+        let index = self
+            .recipients
+            .iter()
+            .position(|r| r == recipient)
+            .expect("a recipient of the run");
+        StartJobInput {
+            run: self.run.clone(),
+            recipient: RecipientRef {
+                index,
+                id: recipient.into(),
+            },
+            attempt: 1,
+        }
+    }
+
+    pub async fn start(&self, recipient: &str) -> Result<JobHandle, ExportError> {
+        steps::start_job(
+            &self.qs,
+            &self.store,
+            &self.requests,
+            self.start_input(recipient),
+        )
+        .await
+    }
+
+    pub fn step(&self, job: &JobHandle) -> JobStepInput {
+        JobStepInput {
+            run: self.run.clone(),
+            job: job.clone(),
+        }
+    }
+
+    pub async fn check(&self, job: &JobHandle) -> Result<JobCheck, ExportError> {
+        steps::check_job(&self.qs, self.step(job)).await
+    }
+
+    pub async fn fetch(&self, job: &JobHandle) -> Result<FetchedResult, ExportError> {
+        steps::fetch_result(&self.qs, &self.store, self.step(job)).await
+    }
+
+    /// The outcome object written for `recipient`, if any.
+    pub fn outcome(&self, recipient: &str) -> Option<RecipientOutcome> {
+        self.store
+            .object(
+                BUCKET,
+                &layout::outcome_key(&self.run.run_prefix, recipient),
+            )
+            .map(|body| serde_json::from_slice(&body).expect("an outcome"))
+    }
+
+    /// Polls until the job is terminal, as the state machine would.
+    pub async fn wait_until_terminal(&self, job: &JobHandle) -> String {
+        for _ in 0..200 {
+            match self.check(job).await {
+                Ok(check) if check.status != JobProgress::Pending => return check.job_status,
+                Ok(_) => {}
+                Err(e) if e.error_name() == ErrorName::Throttling => {}
+                Err(e) => panic!("check_job failed: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+        panic!("job {} never finished", job.snapshot_job_id);
+    }
 }

@@ -1,0 +1,92 @@
+//! The run as the state machine carries it: where the request is stored,
+//! which execution owns the run, where its objects go, and how it is paced.
+//! Small and free of secrets: it is in every state's input.
+
+use serde::{Deserialize, Serialize};
+
+use crate::settings::RunSettings;
+
+/// An S3 object.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectRef {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// An S3 object at one version of its content: reads with `If-Match: etag`
+/// fail if it was overwritten since it was validated.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PinnedObject {
+    pub bucket: String,
+    pub key: String,
+    pub etag: String,
+}
+
+/// The execution that owns a run: from the context object.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ExecutionRef {
+    /// `$$.Execution.Id`, the execution's ARN: unique per submission.
+    pub id: String,
+    /// `$$.Execution.Name`: the run ID, once made safe for job IDs and keys.
+    pub name: String,
+    /// `$$.Execution.StartTime`.
+    #[serde(default)]
+    pub started_at: Option<String>,
+}
+
+/// One run, as every step after validation sees it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct RunRef {
+    pub run_id: String,
+    /// The execution that owns the run; job IDs are bound to it.
+    pub execution_id: String,
+    /// The stack's export bucket: the request, the run's records and the
+    /// snapshots are all there.
+    pub bucket: String,
+    /// `<destination.prefix>/<run_id>`, no trailing slash.
+    pub run_prefix: String,
+    /// The validated request, pinned to the content that was validated.
+    pub request: PinnedObject,
+    pub recipients: usize,
+    pub settings: RunSettings,
+}
+
+/// One recipient, as a Distributed Map item: its position in the stored
+/// request and its ID. The rest (its tags) is read from the request.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientRef {
+    pub index: usize,
+    pub id: String,
+}
+
+/// The output of `prepare-run`: the run, and the Map's item list in S3.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PreparedRun {
+    pub run: RunRef,
+    pub items: ObjectRef,
+}
+
+/// The dashboard a run exports.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DashboardRef {
+    pub account_id: String,
+    pub region: String,
+    pub dashboard_id: String,
+}
+
+/// `<run>/run.json`: who owns the run and what it exports, written once by
+/// `prepare-run`, read by the manifest. Names and IDs only.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub execution_id: String,
+    pub started_at: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub dashboard: DashboardRef,
+    pub request: PinnedObject,
+    pub recipients: usize,
+    pub settings: RunSettings,
+}

@@ -1,0 +1,233 @@
+//! `write-manifest`: the run manifest, assembled from the outcome objects.
+//!
+//! It reads the run record, the Map's items (every requested recipient, in
+//! request order) and one outcome object per recipient, and writes
+//! `<run>/manifest.json`. A recipient without an outcome object is listed as
+//! failed with `Export.OutcomeMissing`, never dropped. Nothing is taken from
+//! the execution's state, so the manifest can be written again for any run,
+//! finished, failed or stopped (README: "Writing a manifest again").
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use crate::error::ExportError;
+use crate::error_name::ErrorName;
+use crate::layout;
+use crate::model::{
+    DashboardRef, ErrorDetail, FileOutcome, OutcomeStatus, RecipientOutcome, RecipientRef,
+    RunRecord,
+};
+use crate::storage::ObjectStore;
+use crate::time::{format_rfc3339, now_epoch_seconds};
+
+/// Outcome objects read at once: enough to read 10,000 in seconds, few
+/// enough to stay far from S3's per-prefix request rate.
+const CONCURRENT_READS: usize = 32;
+
+/// Which run: its bucket and key prefix (the state's `run.bucket` and
+/// `run.run_prefix`, or what a person copies from the S3 console).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestInput {
+    pub bucket: String,
+    pub run_prefix: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub recipients: usize,
+    pub completed: usize,
+    /// Completed, but at least one file carries an error.
+    pub completed_with_file_errors: usize,
+    /// Failed, including the missing ones.
+    pub failed: usize,
+    /// No outcome was recorded (the run stopped or failed first).
+    pub missing: usize,
+    /// S3 objects written, over all recipients.
+    pub files: usize,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ManifestEntry {
+    pub recipient_id: String,
+    pub status: OutcomeStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_job_id: Option<String>,
+    #[serde(default)]
+    pub attempts: u32,
+    pub files: Vec<FileOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Manifest {
+    pub run_id: String,
+    pub execution_id: String,
+    pub description: Option<String>,
+    pub dashboard: DashboardRef,
+    pub started_at: String,
+    /// When this manifest was assembled.
+    pub written_at: String,
+    pub counts: Counts,
+    pub recipients: Vec<ManifestEntry>,
+}
+
+/// The output of the manifest step, which is the execution's output.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub manifest_uri: String,
+    pub counts: Counts,
+}
+
+fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
+    ManifestEntry {
+        recipient_id: recipient_id.to_string(),
+        status: OutcomeStatus::Failed,
+        snapshot_job_id: None,
+        attempts: 0,
+        files: Vec::new(),
+        error: Some(ErrorDetail {
+            error_type: ErrorName::OutcomeMissing.as_str().to_string(),
+            message: why.to_string(),
+        }),
+    }
+}
+
+fn entry(outcome: RecipientOutcome) -> ManifestEntry {
+    ManifestEntry {
+        recipient_id: outcome.recipient_id,
+        status: outcome.status,
+        snapshot_job_id: outcome.snapshot_job_id,
+        attempts: outcome.attempts,
+        files: outcome.files,
+        error: outcome.error,
+    }
+}
+
+pub fn count(entries: &[ManifestEntry]) -> Counts {
+    let mut counts = Counts {
+        recipients: entries.len(),
+        ..Counts::default()
+    };
+    for entry in entries {
+        match entry.status {
+            OutcomeStatus::Completed => {
+                counts.completed += 1;
+                if entry.files.iter().any(|f| !f.errors.is_empty()) {
+                    counts.completed_with_file_errors += 1;
+                }
+            }
+            OutcomeStatus::Failed => counts.failed += 1,
+        }
+        if entry
+            .error
+            .as_ref()
+            .is_some_and(|e| ErrorName::OutcomeMissing == e.error_type.as_str())
+        {
+            counts.missing += 1;
+        }
+        counts.files += entry.files.iter().map(|f| f.s3_uris.len()).sum::<usize>();
+    }
+    counts
+}
+
+async fn read_json<S: ObjectStore, T: serde::de::DeserializeOwned>(
+    store: &S,
+    bucket: &str,
+    key: &str,
+    what: &'static str,
+) -> Result<T, ExportError> {
+    let object = store.get(bucket, key, None).await?;
+    serde_json::from_slice(&object.body).map_err(|e| ExportError::MalformedInput {
+        expected: what,
+        detail: format!("s3://{bucket}/{key}: {e}"),
+    })
+}
+
+pub async fn write_manifest<S: ObjectStore>(
+    store: &S,
+    input: ManifestInput,
+) -> Result<RunSummary, ExportError> {
+    let (bucket, run_prefix) = (&input.bucket, input.run_prefix.trim_end_matches('/'));
+    let record: RunRecord = read_json(
+        store,
+        bucket,
+        &layout::run_record_key(run_prefix),
+        "run record",
+    )
+    .await?;
+    let items: Vec<RecipientRef> = read_json(
+        store,
+        bucket,
+        &layout::items_key(run_prefix),
+        "recipient list",
+    )
+    .await?;
+
+    let recorded: std::collections::HashSet<String> = store
+        .list(bucket, &layout::outcomes_prefix(run_prefix))
+        .await?
+        .iter()
+        .filter_map(|key| layout::recipient_of_outcome_key(run_prefix, key))
+        .map(str::to_string)
+        .collect();
+    let entries: Vec<ManifestEntry> = stream::iter(items.iter().map(|item| {
+        let found = recorded.contains(&item.id);
+        async move {
+            if !found {
+                return Ok::<_, ExportError>(missing(
+                    &item.id,
+                    "no outcome was recorded: the run stopped or failed before this recipient finished",
+                ));
+            }
+            let key = layout::outcome_key(run_prefix, &item.id);
+            let object = store.get(bucket, &key, None).await?;
+            Ok(match serde_json::from_slice::<RecipientOutcome>(&object.body) {
+                Ok(outcome) if outcome.recipient_id == item.id => entry(outcome),
+                Ok(other) => missing(
+                    &item.id,
+                    &format!("the outcome object names {:?}", other.recipient_id),
+                ),
+                Err(e) => {
+                    warn!(recipient_id = %item.id, error = %e, "unreadable outcome object");
+                    missing(&item.id, &format!("unreadable outcome object: {e}"))
+                }
+            })
+        }
+    }))
+    .buffered(CONCURRENT_READS)
+    .try_collect()
+    .await?;
+
+    let counts = count(&entries);
+    let manifest = Manifest {
+        run_id: record.run_id.clone(),
+        execution_id: record.execution_id,
+        description: record.description,
+        dashboard: record.dashboard,
+        started_at: record.started_at,
+        written_at: format_rfc3339(now_epoch_seconds()),
+        counts: counts.clone(),
+        recipients: entries,
+    };
+    let key = layout::manifest_key(run_prefix);
+    let body = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
+    store
+        .put_json(bucket, &key, body, crate::storage::PutMode::Overwrite)
+        .await?;
+    info!(
+        run_id = %record.run_id,
+        completed = counts.completed,
+        failed = counts.failed,
+        missing = counts.missing,
+        "run manifest written"
+    );
+    Ok(RunSummary {
+        run_id: record.run_id,
+        manifest_uri: format!("s3://{bucket}/{key}"),
+        counts,
+    })
+}

@@ -1,0 +1,181 @@
+//! `prepare-run`: the first step of a run. Reads the stored request,
+//! validates it in full (every problem at once, before any job starts),
+//! claims the run's prefix for this execution, and writes the Map's items.
+
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use crate::error::ExportError;
+use crate::job_id::readable;
+use crate::layout;
+use crate::model::{
+    DashboardRef, ExecutionRef, ObjectRef, PinnedObject, PreparedRun, RecipientRef, RunRecord,
+    RunRef,
+};
+use crate::request_store::parse_request;
+use crate::settings::RunSettings;
+use crate::storage::{ObjectStore, PutMode, StorageError};
+use crate::time::{format_rfc3339, now_epoch_seconds};
+use crate::validation::{
+    Deployment, FieldError, MAX_RUN_ID_CHARS, ValidationErrors, validate_request, validate_run_id,
+};
+
+/// What the state machine passes to the prepare step.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareRunInput {
+    /// Where the request is stored: the execution's input.
+    pub request: ObjectRef,
+    pub execution: ExecutionRef,
+}
+
+fn refused(path: &str, message: String) -> ExportError {
+    ExportError::InvalidRequest(ValidationErrors(vec![FieldError {
+        path: path.to_string(),
+        message,
+    }]))
+}
+
+pub async fn prepare_run<S: ObjectStore>(
+    store: &S,
+    input: PrepareRunInput,
+    settings: &RunSettings,
+    export_bucket: &str,
+) -> Result<PreparedRun, ExportError> {
+    let location = &input.request;
+    if location.bucket != export_bucket {
+        return Err(refused(
+            "(execution input) request.bucket",
+            format!(
+                "requests are read from the stack's export bucket {export_bucket:?}, got {:?}",
+                location.bucket
+            ),
+        ));
+    }
+    let object = store
+        .get(&location.bucket, &location.key, None)
+        .await
+        .map_err(|e| match e {
+            StorageError::NotFound { bucket, key } => refused(
+                "(execution input) request",
+                format!("s3://{bucket}/{key} does not exist"),
+            ),
+            other => other.into(),
+        })?;
+    let etag = object.etag.clone().ok_or_else(|| {
+        ExportError::UnexpectedResponse(format!(
+            "S3 returned s3://{}/{} without an ETag",
+            location.bucket, location.key
+        ))
+    })?;
+    let request = parse_request(&object.body)?;
+    validate_request(&request, Deployment { export_bucket })?;
+
+    // Execution names may hold characters keys and job IDs may not.
+    let run_id = readable(&input.execution.name, MAX_RUN_ID_CHARS);
+    validate_run_id(&run_id)?;
+    let destination = request
+        .destination
+        .as_ref()
+        .expect("validate_request requires a destination");
+    let run_prefix = layout::run_prefix(&destination.prefix, &run_id);
+    let run = RunRef {
+        run_id: run_id.clone(),
+        execution_id: input.execution.id.clone(),
+        bucket: export_bucket.to_string(),
+        run_prefix: run_prefix.clone(),
+        request: PinnedObject {
+            bucket: location.bucket.clone(),
+            key: location.key.clone(),
+            etag,
+        },
+        recipients: request.recipients.len(),
+        settings: settings.clone(),
+    };
+    let record = RunRecord {
+        run_id: run_id.clone(),
+        execution_id: run.execution_id.clone(),
+        started_at: input
+            .execution
+            .started_at
+            .clone()
+            .unwrap_or_else(|| format_rfc3339(now_epoch_seconds())),
+        description: request.description.clone(),
+        dashboard: DashboardRef {
+            account_id: request.account_id.clone(),
+            region: request.region.clone(),
+            dashboard_id: request.dashboard_id.clone(),
+        },
+        request: run.request.clone(),
+        recipients: run.recipients,
+        settings: settings.clone(),
+    };
+    claim_run(store, &run, &record).await?;
+
+    let items: Vec<RecipientRef> = request
+        .recipients
+        .iter()
+        .enumerate()
+        .map(|(index, r)| RecipientRef {
+            index,
+            id: r.id.clone(),
+        })
+        .collect();
+    let items_key = layout::items_key(&run_prefix);
+    store
+        .put_json(
+            export_bucket,
+            &items_key,
+            serde_json::to_vec(&items).expect("items serialize"),
+            PutMode::Overwrite,
+        )
+        .await?;
+    info!(
+        run_id = %run_id,
+        dashboard_id = %request.dashboard_id,
+        recipients = run.recipients,
+        file_groups = request.file_groups.len(),
+        "export request accepted"
+    );
+    Ok(PreparedRun {
+        run,
+        items: ObjectRef {
+            bucket: export_bucket.to_string(),
+            key: items_key,
+        },
+    })
+}
+
+/// Writes the run record once. Found there already: ours (a retried step)
+/// is fine; another execution's means the run ID is taken.
+async fn claim_run<S: ObjectStore>(
+    store: &S,
+    run: &RunRef,
+    record: &RunRecord,
+) -> Result<(), ExportError> {
+    let key = layout::run_record_key(&run.run_prefix);
+    let body = serde_json::to_vec_pretty(record).expect("a run record serializes");
+    match store
+        .put_json(&run.bucket, &key, body, PutMode::CreateOnly)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StorageError::ConditionFailed { .. }) => {
+            let existing = store.get(&run.bucket, &key, None).await?;
+            let owner = serde_json::from_slice::<RunRecord>(&existing.body)
+                .map(|r| r.execution_id)
+                .unwrap_or_else(|_| "(unreadable run record)".to_string());
+            if owner == run.execution_id {
+                Ok(())
+            } else {
+                Err(ExportError::RunIdInUse {
+                    run_id: run.run_id.clone(),
+                    owner,
+                    bucket: run.bucket.clone(),
+                    key,
+                })
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,95 @@
+//! Recording a recipient's outcome: one object per recipient, written once.
+//!
+//! Writes are create-only, so the first outcome known for a recipient is the
+//! one kept: a retried step that finds its outcome already there succeeds
+//! without changing it, and a failure recorded after a lost reply can never
+//! replace a completed export.
+
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::error::ExportError;
+use crate::layout;
+use crate::model::{ErrorDetail, OutcomeStatus, RecipientOutcome, RecordFailureInput, RunRef};
+use crate::storage::{ObjectStore, PutMode, StorageError};
+use crate::time::{format_rfc3339, now_epoch_seconds};
+
+/// Whether this call wrote the outcome, or found one there already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recorded {
+    Written,
+    AlreadyRecorded,
+}
+
+pub async fn record_outcome<S: ObjectStore>(
+    store: &S,
+    run: &RunRef,
+    outcome: &RecipientOutcome,
+) -> Result<Recorded, ExportError> {
+    let key = layout::outcome_key(&run.run_prefix, &outcome.recipient_id);
+    let body = serde_json::to_vec_pretty(outcome).expect("an outcome serializes");
+    match store
+        .put_json(&run.bucket, &key, body, PutMode::CreateOnly)
+        .await
+    {
+        Ok(()) => {
+            info!(
+                run_id = %run.run_id,
+                recipient_id = %outcome.recipient_id,
+                status = ?outcome.status,
+                "outcome recorded"
+            );
+            Ok(Recorded::Written)
+        }
+        Err(StorageError::ConditionFailed { .. }) => {
+            warn!(
+                run_id = %run.run_id,
+                recipient_id = %outcome.recipient_id,
+                status = ?outcome.status,
+                "an outcome was already recorded for this recipient; it is kept"
+            );
+            Ok(Recorded::AlreadyRecorded)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `record-failure`: the state machine caught a failed step (or stopped
+/// polling at the deadline) and records the recipient as failed, with the
+/// job's ID when one was started.
+pub async fn record_failure<S: ObjectStore>(
+    store: &S,
+    input: RecordFailureInput,
+) -> Result<Recorded, ExportError> {
+    let outcome = RecipientOutcome {
+        recipient_id: input.recipient.id.clone(),
+        status: OutcomeStatus::Failed,
+        snapshot_job_id: input.job.as_ref().map(|j| j.snapshot_job_id.clone()),
+        // Jobs started: this attempt's, if it got that far.
+        attempts: if input.job.is_some() {
+            input.attempt
+        } else {
+            input.attempt.saturating_sub(1)
+        },
+        files: Vec::new(),
+        error: Some(ErrorDetail {
+            error_type: input.failure.error.clone(),
+            message: message_of_cause(input.failure.cause.as_deref().unwrap_or_default()),
+        }),
+        recorded_at: format_rfc3339(now_epoch_seconds()),
+    };
+    record_outcome(store, &input.run, &outcome).await
+}
+
+/// A Lambda error's Cause is its error payload as JSON; keep its message.
+fn message_of_cause(cause: &str) -> String {
+    serde_json::from_str::<Value>(cause)
+        .ok()
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| cause.to_string())
+}
