@@ -29,6 +29,8 @@ pub enum ErrorName {
     /// The result was asked for before the job reached a terminal state.
     #[strum(serialize = "QuickSight.PreconditionNotMetException")]
     PreconditionNotMet,
+    /// InternalFailureException, or any 5xx answer under an exception name
+    /// this project does not know: retried.
     #[strum(serialize = "QuickSight.InternalFailureException")]
     InternalFailure,
     #[strum(serialize = "QuickSight.UnsupportedUserEditionException")]
@@ -85,6 +87,10 @@ pub enum ErrorName {
     /// rather than dropping the recipient.
     #[strum(serialize = "Export.OutcomeMissing")]
     OutcomeMissing,
+    /// The execution's own failure when the recipients' Map failed (more
+    /// children failed than tolerated); the manifest is written first.
+    #[strum(serialize = "Export.RunFailed")]
+    RunFailed,
 }
 
 impl ErrorName {

@@ -144,7 +144,7 @@ async fn limit_exceeded_and_resource_exists_share_a_status_but_not_a_name() {
 }
 
 #[tokio::test]
-async fn an_unknown_exception_keeps_its_code_and_a_bare_5xx_is_a_transport_error() {
+async fn an_unknown_exception_keeps_its_code_and_5xx_answers_are_retryable() {
     let unknown = mock!(Client::describe_dashboard_snapshot_job).then_http_response(|| {
         http(
             400,
@@ -154,7 +154,14 @@ async fn an_unknown_exception_keeps_its_code_and_a_bare_5xx_is_a_transport_error
     });
     let gateway = mock!(Client::describe_dashboard_snapshot_job)
         .then_http_response(|| http(503, None, "<html>Service Unavailable</html>"));
-    let quicksight = adapter(&[&unknown, &gateway]).await;
+    let unknown_5xx = mock!(Client::start_dashboard_snapshot_job).then_http_response(|| {
+        http(
+            503,
+            Some("ServiceUnavailableException"),
+            r#"{"Message":"try later"}"#,
+        )
+    });
+    let quicksight = adapter(&[&unknown, &gateway, &unknown_5xx]).await;
 
     let error = quicksight.describe(&job()).await.unwrap_err();
     assert_eq!(error.name, ErrorName::Unrecognized);
@@ -163,6 +170,12 @@ async fn an_unknown_exception_keeps_its_code_and_a_bare_5xx_is_a_transport_error
     let error = quicksight.describe(&job()).await.unwrap_err();
     assert_eq!(error.name, ErrorName::Transport);
     assert!(error.message.contains("503"), "{}", error.message);
+
+    // An unknown name on a 5xx is a server failure, retried, never bad input.
+    let groups = file_groups();
+    let error = quicksight.start(&spec(&groups)).await.unwrap_err();
+    assert_eq!(error.name, ErrorName::InternalFailure);
+    assert_eq!(error.code, "ServiceUnavailableException");
 }
 
 #[tokio::test]

@@ -61,11 +61,13 @@ pub struct RecipientRef {
     pub id: String,
 }
 
-/// The output of `prepare-run`: the run, and the Map's item list in S3.
+/// The output of `prepare-run`: the run, the Map's item list in S3, and
+/// where the Map writes its results (`ResultWriter`).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct PreparedRun {
     pub run: RunRef,
     pub items: ObjectRef,
+    pub map_results_prefix: String,
 }
 
 /// The dashboard a run exports.

@@ -94,7 +94,8 @@ fn region_override(region: &str) -> aws_sdk_quicksight::config::Builder {
 
 /// Classifies an SDK error by its service code before it is flattened.
 ///
-/// - a service error with a code: that exception's name;
+/// - a service error with a code: that exception's name (an unknown one
+///   with a 5xx status: `InternalFailure`);
 /// - a 5xx answer without a code (a gateway or load balancer answering for
 ///   QuickSight): a transport error, retried like no answer at all;
 /// - a timeout or a connection failure: a transport error;
@@ -111,7 +112,16 @@ where
             let err = service.err();
             let status = service.raw().status().as_u16();
             match err.code() {
-                Some(code) => ApiError::from_code(code, err.message().unwrap_or_default()),
+                Some(code) => {
+                    let mut api = ApiError::from_code(code, err.message().unwrap_or_default());
+                    // A server-side failure under a name this version does
+                    // not know: retried like InternalFailure (safe, as every
+                    // call is idempotent), never taken for bad input.
+                    if api.name == ErrorName::Unrecognized && status >= 500 {
+                        api.name = ErrorName::InternalFailure;
+                    }
+                    api
+                }
                 None if status >= 500 => ApiError::transport(format!(
                     "QuickSight answered HTTP {status} without an error code: {}",
                     details()

@@ -143,6 +143,7 @@ pub async fn prepare_run<S: ObjectStore>(
             bucket: export_bucket.to_string(),
             key: items_key,
         },
+        map_results_prefix: layout::map_results_prefix(&run_prefix),
     })
 }
 

@@ -1,0 +1,53 @@
+"""moto's server as the local Step Functions engine.
+
+Runs `moto.server` with state machine execution on (moto then runs ASL with
+LocalStack's interpreter), and keeps the history of every Distributed Map
+child execution. moto runs a Distributed Map's children in-process and gives
+their events to a throwaway event list; on AWS each child is an execution of
+its own with its own history, readable with GetExecutionHistory. So that the
+local run can measure those histories (their size against the 25,000-event
+limit, the largest state payload) and scan them for tenant values, each
+child's events are written, as GetExecutionHistory's `events` would list them,
+to `$LOCAL_ENGINE_CHILD_HISTORY_DIR/<map run>/<item index>.json`.
+
+Usage: python engine.py -H 127.0.0.1 -p PORT   (moto_server's own flags)
+The engine calls every service (Lambda, S3) at http://localhost:$MOTO_PORT.
+"""
+
+import json
+import os
+import re
+import sys
+
+from moto.core.config import default_user_config
+from moto.server import main
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+    distributed_item_processor_worker as worker_module,
+)
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+
+default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+HISTORY_DIR = os.environ.get("LOCAL_ENGINE_CHILD_HISTORY_DIR")
+Worker = worker_module.DistributedItemProcessorWorker
+_eval_job = Worker._eval_job
+
+
+def _eval_job_keeping_history(self, env, job):
+    # Every frame the child opens from `env` shares its event manager.
+    env.event_manager = EventManager()
+    try:
+        _eval_job(self, env, job)
+    finally:
+        run = re.sub(r"[^A-Za-z0-9_.-]", "_", self._map_run_record.map_run_arn.split(":")[-1])
+        folder = os.path.join(HISTORY_DIR, run)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{job.job_index}.json"), "w") as out:
+            json.dump(env.event_manager.get_event_history(), out, default=str)
+
+
+if HISTORY_DIR:
+    Worker._eval_job = _eval_job_keeping_history
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,318 @@
+// The local stack: everything a deployed stack has, on this machine.
+//
+//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3
+//   lambda-router.mjs           $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
+//   cargo lambda watch          the real function binaries (debug build)
+//   quicksight-sim              QuickSight's snapshot API, writing real files to moto's S3
+//
+// The state machine is the real definition (statemachine/), created through
+// the Step Functions API with each ${XFunctionArn} replaced by a Lambda ARN
+// named after the binary, as SAM's DefinitionSubstitutions would. Used by
+// the local run (scripts/run-local) and the state machine tests.
+//
+// Needs the debug build of the workspace and the Python venv from
+// scripts/setup (moto, cargo-lambda).
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { readFileSync, mkdirSync, createWriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { startLambdaRouter } from './lambda-router.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFINITION_PATH = join(ROOT, 'statemachine', 'export-dashboard.asl.json');
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+
+/** The `${Name}` placeholders of the definition, in order of appearance. */
+export function placeholders(text) {
+  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))];
+}
+
+/** `StartJobFunctionArn` -> `start-job`: the binary behind a substitution. */
+export function binaryFor(substitution) {
+  const base = substitution.replace(/FunctionArn$/, '');
+  return base.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/**
+ * The definition's text with every substitution made: `${XFunctionArn}`
+ * by the ARN of a function named after its binary, `${ExportBucketName}`
+ * by the local bucket.
+ */
+export function definitionText({ bucket }) {
+  let text = readFileSync(DEFINITION_PATH, 'utf8');
+  for (const name of placeholders(text)) {
+    let value;
+    if (name.endsWith('FunctionArn')) value = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${binaryFor(name)}`;
+    else if (name === 'ExportBucketName') value = bucket;
+    else throw new Error(`the definition uses \${${name}}, which the local stack does not substitute`);
+    text = text.replaceAll('${' + name + '}', value);
+  }
+  return text;
+}
+
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitForHttp(url, what, timeoutMs = 120000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what} did not answer at ${url}: ${error.message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** A child process whose output goes to a log file, stopped with `stop()`. */
+function startProcess(command, args, { env = {}, logDir, name }) {
+  mkdirSync(logDir, { recursive: true });
+  const logPath = join(logDir, `${name}.log`);
+  const log = createWriteStream(logPath);
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so stop() also ends its children
+  });
+  child.stderr.pipe(log);
+  child.on('error', (error) => log.write(`spawn error: ${error.message}\n`));
+  return {
+    child,
+    log,
+    logPath,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {}
+        await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      }
+      log.end();
+    },
+  };
+}
+
+// moto checks no signature, but reads the region and service from the
+// credential scope, and treats unsigned S3 calls as anonymous.
+function authorization(service) {
+  return `AWS4-HMAC-SHA256 Credential=local/20260101/${LOCAL_REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+}
+
+/** A Step Functions API client (JSON protocol) on `endpoint`. */
+export function stepFunctionsClient(endpoint) {
+  return async function call(action, body = {}) {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `AWSStepFunctions.${action}`,
+        authorization: authorization('states'),
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : {};
+    if (!response.ok) {
+      const error = new Error(`${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? text}`);
+      error.code = parsed.__type;
+      throw error;
+    }
+    return parsed;
+  };
+}
+
+/** S3 calls on moto, path-style. */
+export function s3Client(endpoint) {
+  const url = (bucket, key = '') => `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const headers = (extra = {}) => ({ authorization: authorization('s3'), ...extra });
+  return {
+    endpoint,
+    async createBucket(bucket) {
+      const response = await fetch(`${endpoint}/${bucket}`, { method: 'PUT', headers: headers() });
+      if (!response.ok) throw new Error(`could not create bucket ${bucket}: ${response.status}`);
+    },
+    async put(bucket, key, body) {
+      const response = await fetch(url(bucket, key), { method: 'PUT', headers: headers(), body });
+      if (!response.ok) throw new Error(`PUT s3://${bucket}/${key}: ${response.status}`);
+    },
+    async get(bucket, key) {
+      const response = await fetch(url(bucket, key), { headers: headers() });
+      if (!response.ok) throw new Error(`GET s3://${bucket}/${key}: ${response.status}`);
+      return Buffer.from(await response.arrayBuffer());
+    },
+    async getJson(bucket, key) {
+      return JSON.parse((await this.get(bucket, key)).toString());
+    },
+    async list(bucket, prefix) {
+      const keys = [];
+      let token = null;
+      do {
+        const u = new URL(`${endpoint}/${bucket}`);
+        u.searchParams.set('list-type', '2');
+        u.searchParams.set('prefix', prefix);
+        if (token) u.searchParams.set('continuation-token', token);
+        const xml = await (await fetch(u, { headers: headers() })).text();
+        keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => decodeXml(m[1])));
+        token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(xml)?.[1] ?? null;
+      } while (token);
+      return keys;
+    },
+  };
+}
+
+function decodeXml(text) {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** `s3://bucket/key` -> { bucket, key }. */
+export function parseS3Uri(uri) {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(`not an S3 URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
+/**
+ * moto's server with execution on (engine.py). Its engine calls every
+ * service at http://localhost:`routerPort`.
+ */
+async function startEngine({ logDir, routerPort, childHistoryDir }) {
+  const port = await freePort();
+  const proc = startProcess('python', [join(ROOT, 'tools', 'local-stack', 'engine.py'), '-H', '127.0.0.1', '-p', String(port)], {
+    logDir,
+    name: 'engine',
+    env: { MOTO_PORT: String(routerPort), LOCAL_ENGINE_CHILD_HISTORY_DIR: childHistoryDir },
+  });
+  proc.child.stdout.pipe(proc.log);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${endpoint}/moto-api/`, 'the local engine (moto)');
+  return { ...proc, endpoint };
+}
+
+/** quicksight-sim on a free port; `flags` are its command-line flags. */
+async function startQuickSight({ logDir, flags = [], s3Endpoint }) {
+  const bin = join(ROOT, 'target', 'debug', 'quicksight-sim');
+  const args = ['--addr', '127.0.0.1:0', ...flags, '--s3-endpoint', s3Endpoint];
+  const proc = startProcess(bin, args, { logDir, name: 'quicksight-sim' });
+  const lines = createInterface({ input: proc.child.stdout });
+  const [line] = await Promise.race([
+    once(lines, 'line'),
+    once(proc.child, 'exit').then(() => {
+      throw new Error(`quicksight-sim exited; see ${proc.logPath}`);
+    }),
+  ]);
+  const match = /^listening on (http:\/\/\S+)$/.exec(line);
+  if (!match) throw new Error(`unexpected first line from quicksight-sim: ${line}`);
+  const endpoint = match[1];
+  return {
+    ...proc,
+    endpoint,
+    async stats() {
+      return (await fetch(`${endpoint}/_sim/stats`)).json();
+    },
+  };
+}
+
+/**
+ * `cargo lambda watch` serving every binary of the workspace, with the
+ * functions' settings in their environment. Each function gets
+ * `concurrency` processes, as Lambda would run several instances.
+ */
+async function startFunctions({ logDir, env, concurrency }) {
+  const port = await freePort();
+  const envArgs = Object.entries({ ...env, RUST_LOG: 'info' }).flatMap(([k, v]) => ['--env-var', `${k}=${v}`]);
+  const proc = startProcess(
+    'cargo',
+    ['lambda', 'watch', '--ignore-changes', '--concurrency', String(concurrency), '-A', '127.0.0.1', '-P', String(port), ...envArgs],
+    { logDir, name: 'functions', env },
+  );
+  proc.child.stdout.pipe(proc.log);
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(base, 'cargo lambda watch');
+  return { ...proc, base };
+}
+
+/**
+ * Starts the whole stack and creates the bucket and the state machine.
+ * `settings` are the functions' environment (the SAM parameters).
+ * `stop()` ends every process.
+ */
+export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4 }) {
+  const stopped = [];
+  const invocations = [];
+  try {
+    const routerPort = await freePort();
+    const childHistoryDir = join(logDir, 'child-histories');
+    const engine = await startEngine({ logDir, routerPort, childHistoryDir });
+    stopped.push(engine);
+    const quicksight = await startQuickSight({ logDir, flags: simFlags, s3Endpoint: engine.endpoint });
+    stopped.push(quicksight);
+    const functions = await startFunctions({
+      logDir,
+      concurrency,
+      env: {
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
+        S3_ENDPOINT_URL: engine.endpoint,
+        EXPORT_BUCKET: bucket,
+        ...settings,
+      },
+    });
+    stopped.push(functions);
+    const router = await startLambdaRouter({
+      port: routerPort,
+      functionsBase: functions.base,
+      motoBase: engine.endpoint,
+      onInvoke: (invocation) => invocations.push(invocation),
+    });
+    stopped.push(router);
+
+    const s3 = s3Client(engine.endpoint);
+    await s3.createBucket(bucket);
+    const sfn = stepFunctionsClient(engine.endpoint);
+    const { stateMachineArn } = await sfn('CreateStateMachine', {
+      name: 'export-dashboard',
+      definition: definitionText({ bucket }),
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-dashboard-state-machine`,
+      type: 'STANDARD',
+    });
+    return {
+      bucket,
+      engine,
+      router,
+      quicksight,
+      functions,
+      s3,
+      sfn,
+      stateMachineArn,
+      childHistoryDir,
+      /** Every Lambda invocation the engine made, in order. */
+      invocations,
+      async stop() {
+        for (const p of stopped.reverse()) await p.stop();
+      },
+    };
+  } catch (error) {
+    for (const p of stopped.reverse()) await p.stop();
+    throw error;
+  }
+}
