@@ -78,8 +78,11 @@ def substituted(definition_text, substitutions):
     """The definition as Step Functions sees it after DefinitionSubstitutions."""
     text = definition_text
     for name in substitutions:
-        fake_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-        text = text.replace("${" + name + "}", fake_arn)
+        if name.endswith("FunctionArn"):
+            value = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        else:
+            value = "stack-export-bucket"
+        text = text.replace("${" + name + "}", value)
     return json.loads(text)
 
 
@@ -108,6 +111,7 @@ def test_each_function_is_rust_on_arm64_built_by_cargo_lambda(template):
         "StartJobFunction",
         "CheckJobFunction",
         "FetchResultFunction",
+        "RecordFailureFunction",
         "WriteManifestFunction",
     }
     globals_ = template["Globals"]["Function"]
@@ -121,16 +125,27 @@ def test_each_function_is_rust_on_arm64_built_by_cargo_lambda(template):
 
 
 def test_the_state_machine_may_invoke_exactly_its_functions(template, state_machine):
-    invoked = [p["LambdaInvokePolicy"]["FunctionName"] for p in state_machine["Policies"]]
-    referenced = [v["Fn::GetAtt"][0] for v in state_machine["DefinitionSubstitutions"].values()]
+    invoked = [p["LambdaInvokePolicy"]["FunctionName"] for p in state_machine["Policies"] if "LambdaInvokePolicy" in p]
+    referenced = [
+        v["Fn::GetAtt"][0]
+        for name, v in state_machine["DefinitionSubstitutions"].items()
+        if name.endswith("FunctionArn")
+    ]
     assert sorted(r["Ref"] for r in invoked) == sorted(referenced)
+
+
+def statement_list(resource):
+    for policy in resource.get("Properties", {}).get("Policies", []) or []:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if "Fn::If" in statement:  # the optional KMS grant
+                statement = statement["Fn::If"][1]
+            yield statement
 
 
 def all_statements(template):
     for name, resource in template["Resources"].items():
-        for policy in resource.get("Properties", {}).get("Policies", []) or []:
-            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-                yield name, statement
+        for statement in statement_list(resource):
+            yield name, statement
 
 
 def test_no_wildcard_actions_and_quicksight_is_scoped_to_the_account(template):
@@ -162,19 +177,84 @@ def test_the_schedule_is_disabled_by_default_and_has_a_timezone(template, state_
     assert schedule["Type"] == "ScheduleV2"
     assert schedule["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
     assert template["Parameters"]["ScheduleState"]["Default"] == "DISABLED"
-    assert schedule["Properties"]["Input"] == {"Ref": "ScheduledRequest"}
+    # The schedule passes the location of a stored request, never a request.
+    schedule_input = schedule["Properties"]["Input"]["Fn::Sub"]
+    assert json.loads(schedule_input.replace("${ExportBucket}", "b").replace("${ScheduledRequestKey}", "k")) == {
+        "bucket": "b",
+        "key": "k",
+    }
 
 
-def test_outputs_name_the_state_machine_and_the_bucket(template):
-    assert set(template["Outputs"]) >= {"StateMachineArn", "ExportBucketName"}
+def test_outputs_name_the_state_machine_the_bucket_and_the_manifest_writer(template):
+    assert set(template["Outputs"]) >= {"StateMachineArn", "ExportBucketName", "WriteManifestFunctionName"}
 
 
 def test_the_settings_reach_the_prepare_function(template):
     variables = template["Resources"]["PrepareRunFunction"]["Properties"]["Environment"]["Variables"]
     assert variables == {
+        "EXPORT_BUCKET": {"Ref": "ExportBucket"},
         "MAX_CONCURRENT_JOBS": {"Ref": "MaxConcurrentJobs"},
         "FIRST_POLL_SECONDS": {"Ref": "FirstPollSeconds"},
         "POLL_INTERVAL_SECONDS": {"Ref": "PollIntervalSeconds"},
         "JOB_TIMEOUT_SECONDS": {"Ref": "JobTimeoutSeconds"},
+        "TOLERATED_FAILURE_PERCENTAGE": {"Ref": "ToleratedFailurePercentage"},
     }
     assert template["Parameters"]["MaxConcurrentJobs"]["MaxValue"] == 12
+
+
+def test_s3_and_kms_access_is_the_export_bucket_and_the_optional_key_only(template):
+    for name, resource in template["Resources"].items():
+        for statement in statement_list(resource):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resource_text = json.dumps(statement["Resource"])
+            if any(a.startswith("s3:") for a in actions):
+                assert "ExportBucket" in resource_text, f"{name}: {resource_text}"
+            if any(a.startswith("kms:") for a in actions):
+                assert statement["Resource"] == {"Ref": "KmsKeyArn"}, name
+
+
+def test_the_state_machine_starts_only_its_own_child_executions(state_machine):
+    statements = [s for s in statement_list({"Properties": state_machine}) if "Action" in s]
+    start = [s for s in statements if s["Action"] == "states:StartExecution"]
+    assert len(start) == 1
+    assert start[0]["Resource"]["Fn::Sub"].endswith(":stateMachine:${AWS::StackName}-export-dashboard")
+    assert state_machine["Name"] == {"Fn::Sub": "${AWS::StackName}-export-dashboard"}
+    describe = [s for s in statements if "states:DescribeExecution" in s["Action"]]
+    assert describe[0]["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-export-dashboard/*")
+
+
+def test_the_definition_fans_out_with_a_distributed_map_over_the_stored_list(definition_text, state_machine):
+    definition = substituted(definition_text, state_machine["DefinitionSubstitutions"])
+    fan_out = definition["States"]["Export for every recipient"]
+    assert fan_out["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert fan_out["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert fan_out["ResultWriter"]["Parameters"]["Bucket"] == "stack-export-bucket"
+    assert fan_out["MaxConcurrencyPath"] == "$.run.settings.max_concurrent_jobs"
+    assert fan_out["ToleratedFailurePercentagePath"] == "$.run.settings.tolerated_failure_percentage"
+    # The items carry IDs only: the selector passes the run and the item.
+    assert set(fan_out["ItemSelector"]) == {"run.$", "recipient.$", "attempt", "job"}
+
+
+def test_each_task_outlasts_its_function_so_lambdas_own_timeout_fires_first(template, definition_text, state_machine):
+    definition = substituted(definition_text, state_machine["DefinitionSubstitutions"])
+    global_timeout = template["Globals"]["Function"]["Timeout"]
+    by_arn = {
+        f"arn:aws:lambda:us-east-1:123456789012:function:{name}": ref["Fn::GetAtt"][0]
+        for name, ref in state_machine["DefinitionSubstitutions"].items()
+        if name.endswith("FunctionArn")
+    }
+
+    def tasks(states):
+        for name, state in states.items():
+            if state["Type"] == "Task":
+                yield name, state
+            if "ItemProcessor" in state:
+                yield from tasks(state["ItemProcessor"]["States"])
+
+    seen = 0
+    for name, task in tasks(definition["States"]):
+        function = template["Resources"][by_arn[task["Resource"]]]["Properties"]
+        timeout = function.get("Timeout", global_timeout)
+        assert task["TimeoutSeconds"] > timeout, f"{name}: Task {task['TimeoutSeconds']} s, function {timeout} s"
+        seen += 1
+    assert seen == 7

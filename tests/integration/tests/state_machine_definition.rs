@@ -12,6 +12,8 @@ const LAMBDA_SERVICE_ERRORS: &[&str] = &[
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ];
+/// How Step Functions reports a function that timed out or crashed.
+const LAMBDA_TIMEOUTS: &[&str] = &["Lambda.Unknown", "Sandbox.Timedout"];
 
 /// A name the functions can raise or record: one of [`ErrorName::all`].
 fn is_code_name(name: &str) -> bool {
@@ -57,6 +59,7 @@ fn every_matched_error_name_is_one_the_code_can_raise() {
     for name in &matched {
         let known = is_code_name(name)
             || LAMBDA_SERVICE_ERRORS.contains(&name.as_str())
+            || LAMBDA_TIMEOUTS.contains(&name.as_str())
             || ["States.ALL", "States.Timeout"].contains(&name.as_str());
         assert!(known, "the ASL matches {name}, which nothing raises");
     }
@@ -73,36 +76,41 @@ fn every_matched_error_name_is_one_the_code_can_raise() {
 
 #[test]
 fn recorded_failures_use_names_from_the_list() {
+    let mut recorded = 0;
     for (name, state) in all_states() {
-        if let Some(error) = state.pointer("/Parameters/failure/Error") {
+        for error in [
+            state.pointer("/Result/Error"),
+            state.pointer("/Parameters/Error"),
+            state.pointer("/Error"),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let error = error.as_str().unwrap();
             assert!(is_code_name(error), "{name} records {error}");
+            recorded += 1;
         }
     }
+    assert_eq!(
+        recorded, 3,
+        "the missed deadline, the unexpected status, the failed run"
+    );
+}
+
+fn child_states() -> Vec<(String, Value)> {
+    let definition = definition();
+    let map = &definition["States"]["Export for every recipient"];
+    let mut child = Vec::new();
+    states(&map["ItemProcessor"]["States"], &mut child);
+    child
 }
 
 #[test]
-fn every_task_in_the_map_has_a_timeout_and_a_catch_all() {
-    let definition = definition();
-    let map = &definition["States"]["Export for every recipient"];
-    let mut iteration = Vec::new();
-    states(&map["ItemProcessor"]["States"], &mut iteration);
-    let tasks: Vec<_> = iteration
-        .iter()
-        .filter(|(_, s)| s["Type"] == "Task")
-        .collect();
-    assert_eq!(tasks.len(), 3);
-    for (name, task) in tasks {
+fn every_task_has_a_timeout_and_retries_only_what_is_retryable() {
+    for (name, task) in all_states().iter().filter(|(_, s)| s["Type"] == "Task") {
         assert!(
             task["TimeoutSeconds"].as_u64().is_some(),
             "{name} has no TimeoutSeconds"
-        );
-        let catches = task["Catch"].as_array().expect("a Catch");
-        assert!(
-            catches
-                .iter()
-                .any(|c| c["ErrorEquals"] == serde_json::json!(["States.ALL"])),
-            "{name} can fail the whole batch"
         );
         // Lambda's own errors come first, as retriers are tried in order.
         assert_eq!(
@@ -114,41 +122,72 @@ fn every_task_in_the_map_has_a_timeout_and_a_catch_all() {
             assert_eq!(retrier["JitterStrategy"], "FULL", "{name}");
             // Bad input is never retried.
             assert!(
-                !retrier["ErrorEquals"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|e| e == ErrorName::InvalidRequest.as_str()
-                        || e == "States.ALL"
-                        || e == "States.TaskFailed"),
+                !retrier["ErrorEquals"].as_array().unwrap().iter().any(|e| e
+                    == ErrorName::InvalidRequest.as_str()
+                    || e == ErrorName::StorageRejected.as_str()
+                    || e == "States.ALL"
+                    || e == "States.TaskFailed"),
                 "{name} retries everything"
             );
         }
-    }
-    // Each catch records the recipient as failed; after Start, with its job ID.
-    let by_name: std::collections::HashMap<_, _> = iteration.iter().cloned().collect();
-    for (name, task) in iteration.iter().filter(|(_, s)| s["Type"] == "Task") {
-        let target = task["Catch"][0]["Next"].as_str().unwrap();
-        let record = &by_name[target]["Parameters"];
-        assert_eq!(record["status"], "failed", "{name} -> {target}");
-        assert_eq!(
-            record["recipient_id.$"], "$.recipient.id",
-            "{name} -> {target}"
-        );
-        assert_eq!(record["failure.$"], "$.failure", "{name} -> {target}");
-        if name != "Start the snapshot job" {
-            assert_eq!(
-                record["snapshot_job_id.$"], "$.job.snapshot_job_id",
-                "{name} -> {target}"
+        // Every step is idempotent, so a timed-out invocation is retried.
+        let retried: Vec<&Value> = task["Retry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["ErrorEquals"].as_array().unwrap())
+            .collect();
+        for timeout in LAMBDA_TIMEOUTS.iter().chain(&["States.Timeout"]) {
+            assert!(
+                retried.iter().any(|e| e == timeout),
+                "{name} does not retry {timeout}"
             );
         }
     }
-    // A Choice never loops by default.
-    for (name, state) in &iteration {
+}
+
+#[test]
+fn every_child_path_ends_in_a_recorded_outcome() {
+    let child = child_states();
+    let by_name: std::collections::HashMap<_, _> = child.iter().cloned().collect();
+    // Every QuickSight step is caught and recorded as the recipient's failure.
+    for name in [
+        "Start the snapshot job",
+        "Check the job",
+        "Fetch the result",
+    ] {
+        let catches = by_name[name]["Catch"].as_array().expect("a Catch");
+        assert_eq!(catches.len(), 1, "{name}");
+        assert_eq!(
+            catches[0]["ErrorEquals"],
+            serde_json::json!(["States.ALL"]),
+            "{name}"
+        );
+        assert_eq!(catches[0]["ResultPath"], "$.failure", "{name}");
+        assert_eq!(catches[0]["Next"], "Record the failure", "{name}");
+    }
+    let record = &by_name["Record the failure"];
+    assert_eq!(record["Next"], "Outcome recorded");
+    for key in ["run.$", "recipient.$", "attempt.$", "job.$", "failure.$"] {
+        assert!(
+            record["Parameters"].get(key).is_some(),
+            "record-failure gets {key}"
+        );
+    }
+    // The only ends: the recorded outcome. A Choice never loops by default.
+    for (name, state) in &child {
+        if state["End"] == true || state["Type"] == "Fail" {
+            panic!("{name} ends the child without a recorded outcome");
+        }
         if state["Type"] == "Choice" {
             assert!(state["Default"].is_string(), "{name} has no Default");
         }
     }
+    assert_eq!(by_name["Outcome recorded"]["Type"], "Succeed");
+    // The child's state carries names and IDs: the item has no tag.
+    let definition = definition();
+    let selector = &definition["States"]["Export for every recipient"]["ItemSelector"];
+    assert_eq!(selector["recipient.$"], "$$.Map.Item.Value");
 }
 
 #[test]
