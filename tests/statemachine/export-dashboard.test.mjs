@@ -1,39 +1,39 @@
-// The real state machine, run locally end to end: aws-local-stepfunctions
-// executes statemachine/export-dashboard.asl.json, every Task invokes the real
-// Lambda binary through cargo lambda watch, against quicksight-sim and a local
-// S3 server. One fresh stack per scenario.
+// The real state machine, run end to end on the local stack: moto's engine
+// executes statemachine/export-dashboard.asl.json (Distributed Map
+// included), every Task invokes the real Lambda binary through cargo lambda
+// watch, against quicksight-sim and moto's S3. One fresh stack per scenario.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, startStack } from '../../tools/local-stack/stack.mjs';
 import {
-  ROOT,
+  HISTORY_EVENT_LIMIT,
   PAYLOAD_LIMIT_BYTES,
-  startStack,
-  runExecution,
-  getObject,
-  listKeys,
-  parseS3Uri,
-} from './harness.mjs';
+  submitRun,
+  waitForRun,
+  historyOf,
+  preparedRunOf,
+  childHistories,
+  executionFigures,
+  findSecrets,
+  outcomesRecorded,
+  invokeFunction,
+} from '../../tools/local-stack/runs.mjs';
+import { syntheticRequest, secretsOf } from '../../tools/local-stack/requests.mjs';
 
 const BUCKET = 'quicksight-exports-local';
 const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-request.json'), 'utf8'));
 const LOG_ROOT = join(ROOT, 'target', 'statemachine-tests');
-const MAX_RECIPIENTS = 300; // functions/core/src/validation.rs
 
-function request(recipientCount = EXAMPLE.recipients.length) {
-  const copy = structuredClone(EXAMPLE);
-  copy.recipients = copy.recipients.slice(0, recipientCount);
-  return copy;
-}
-
-/** Starts a stack, runs one execution, reads the manifest, stops the stack. */
-async function scenario(name, { input, simFlags = [], jobMs = 2500, settings = {} }) {
+/** A stack for one scenario: jobs of `jobMs`, polling scaled to match. */
+async function withStack(name, { simFlags = [], jobMs = 2000, settings = {} }, body) {
   const stack = await startStack({
     logDir: join(LOG_ROOT, name),
     bucket: BUCKET,
-    simFlags: ['--job-duration-ms', String(jobMs), '--queued-ms', '100', ...simFlags],
+    // Jobs end a little before the first check, as a well-set FirstPollSeconds does.
+    simFlags: ['--job-duration-ms', String(Math.max(100, jobMs - 300)), '--queued-ms', '100', ...simFlags],
     settings: {
       MAX_CONCURRENT_JOBS: '12',
       FIRST_POLL_SECONDS: String(Math.ceil(jobMs / 1000)),
@@ -43,175 +43,238 @@ async function scenario(name, { input, simFlags = [], jobMs = 2500, settings = {
     },
   });
   try {
-    const run = await runExecution({ functionsBase: stack.functions.base, input, executionName: `test-${name}` });
-    const stats = await stack.quicksight.stats();
-    let manifest = null;
-    let keys = [];
-    if (run.output) {
-      const { key } = parseS3Uri(run.output.manifest_uri);
-      manifest = JSON.parse((await getObject(stack.s3.endpoint, BUCKET, key)).toString());
-      keys = await listKeys(stack.s3.endpoint, BUCKET, key.replace(/manifest\.json$/, ''));
-    } else {
-      keys = await listKeys(stack.s3.endpoint, BUCKET, '');
-    }
-    // The first completed recipient's files, read while the server is up.
-    const samples = [];
-    for (const file of manifest?.recipients.find((e) => e.status === 'completed')?.files ?? []) {
-      samples.push(await getObject(stack.s3.endpoint, BUCKET, parseS3Uri(file.s3_uris[0]).key));
-    }
-    // Figures for the log: what a person would look at.
-    const pr = run.perRecipient;
-    console.log(
-      `# ${name}: ${run.seconds.toFixed(1)} s, ${stats.calls} QuickSight calls, ${stats.throttled} throttled, ` +
-        `${stats.limit_exceeded} over the cap, max ${stats.max_running} running; ` +
-        `${pr.transitionsPerRecipient?.toFixed(1)} transitions/recipient`,
-    );
-    return { run, stats, manifest, keys, samples };
+    return await body(stack);
   } finally {
     await stack.stop();
   }
+}
+
+/** Runs `request` to its end; the manifest, history and figures after. */
+async function run(stack, request, name, { onTick } = {}) {
+  const submitted = await submitRun(stack, { request, name });
+  const result = await waitForRun(stack, submitted, { onTick: onTick && (() => onTick(submitted)) });
+  const parentEvents = await historyOf(stack, submitted.executionArn);
+  const prepared = preparedRunOf(parentEvents);
+  const manifest = result.output ? await stack.s3.getJson(BUCKET, result.output.manifest_uri.replace(`s3://${BUCKET}/`, '')) : null;
+  return { submitted, result, parentEvents, prepared, manifest };
 }
 
 function byId(manifest) {
   return Object.fromEntries(manifest.recipients.map((e) => [e.recipient_id, e]));
 }
 
-test('30 recipients against the 12-job cap all complete, with every file and a manifest', async () => {
-  const input = request(30);
-  const { run, stats, manifest, keys, samples } = await scenario('thirty', { input, jobMs: 3000 });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.deepEqual(run.output.counts, {
-    recipients: 30,
-    completed: 30,
-    completed_with_file_errors: 0,
-    failed: 0,
-    files: 90,
-  });
-  // Exactly one outcome per requested recipient, in request order.
-  assert.deepEqual(
-    manifest.recipients.map((e) => e.recipient_id),
-    input.recipients.map((r) => r.id),
-  );
-  assert.equal(manifest.dashboard.dashboard_id, 'sales-overview');
-  assert.ok(manifest.started_at && manifest.finished_at);
-  // The cap was respected, and no start ever hit it.
-  assert.ok(stats.max_running <= 12, `max running ${stats.max_running}`);
-  assert.equal(stats.limit_exceeded, 0);
-  assert.equal(stats.jobs_started, 30);
-  // One object per recipient and file group, plus the manifest.
-  assert.equal(keys.length, 91);
-  for (const entry of manifest.recipients) {
-    assert.equal(entry.status, 'completed');
-    assert.deepEqual(entry.files.map((f) => f.format), ['PDF', 'CSV', 'EXCEL']);
-    for (const file of entry.files) {
-      assert.equal(file.s3_uris.length, 1);
-      assert.ok(keys.includes(parseS3Uri(file.s3_uris[0]).key), file.s3_uris[0]);
-      assert.ok(file.s3_uris[0].includes(`/${entry.recipient_id}/`), file.s3_uris[0]);
+function logFiles(stack) {
+  const dir = join(stack.childHistoryDir, '..');
+  return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => join(dir, f));
+}
+
+test('30 recipients: one outcome each, every file written, no tag or parameter value anywhere', async () => {
+  await withStack('thirty', {}, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 30);
+    const { result, parentEvents, prepared, manifest } = await run(stack, request, 'thirty');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.deepEqual(manifest.counts, { recipients: 30, completed: 30, completed_with_file_errors: 0, failed: 0, missing: 0, files: 90 });
+    assert.deepEqual(manifest.recipients.map((e) => e.recipient_id), request.recipients.map((r) => r.id), 'request order');
+
+    // One outcome object per recipient, and every file they name exists.
+    const keys = new Set(await stack.s3.list(BUCKET, `${prepared.run_prefix}/`));
+    const outcomes = [...keys].filter((k) => k.startsWith(`${prepared.run_prefix}/outcomes/`));
+    assert.equal(outcomes.length, 30);
+    for (const entry of manifest.recipients) {
+      for (const file of entry.files) {
+        for (const uri of file.s3_uris) {
+          assert.ok(uri.startsWith(`s3://${BUCKET}/${prepared.run_prefix}/files/${entry.recipient_id}/`), uri);
+          assert.ok(keys.has(uri.replace(`s3://${BUCKET}/`, '')), `${uri} is missing`);
+        }
+      }
     }
-  }
-  // The files are real: a PDF, a CSV and an XLSX (zip) workbook.
-  const [pdf, csv, xlsx] = samples;
-  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
-  assert.match(csv.toString(), /^month,item,amount\n/);
-  assert.equal(xlsx.subarray(0, 2).toString(), 'PK');
-  // No tag value reaches the manifest or the functions' logs.
-  const text = JSON.stringify(manifest);
-  const logs = readFileSync(join(LOG_ROOT, 'thirty', 'functions.log'), 'utf8');
-  assert.match(logs, /"message":"snapshot job started"/, 'the functions log JSON lines');
-  for (const r of input.recipients) {
-    for (const t of r.rls_tags ?? []) {
-      assert.ok(!text.includes(`"${t.value}"`), `${t.value} in the manifest`);
-      assert.ok(!logs.includes(`"${t.value}"`), `${t.value} in the logs`);
+    const stats = await stack.quicksight.stats();
+    assert.equal(stats.jobs_started, 30);
+    assert.ok(stats.max_running <= 12, `at most 12 jobs at once, saw ${stats.max_running}`);
+
+    // The execution's history, each child's, every payload, log and object.
+    const children = childHistories(stack);
+    assert.equal(children.length, 30);
+    const objects = [];
+    for (const k of keys) if (k.endsWith('.json')) objects.push({ where: k, text: (await stack.s3.get(BUCKET, k)).toString() });
+    const secrets = secretsOf(request);
+    assert.equal(secrets.length, 32, '30 tag values, a string and a date-time parameter value');
+    const hits = findSecrets(secrets, { parentEvents, children, invocations: stack.invocations, logFiles: logFiles(stack), objects });
+    assert.deepEqual(hits, []);
+    // The scan can fail: the stored request itself holds every value.
+    const stored = (await stack.s3.get(BUCKET, 'requests/thirty.json')).toString();
+    assert.equal(findSecrets(secrets, { parentEvents: [], children: [], invocations: [], objects: [{ where: 'request', text: stored }] }).length, 32);
+
+    const figures = executionFigures(parentEvents, children);
+    assert.ok(figures.childHistoryEventsMax < HISTORY_EVENT_LIMIT / 100, JSON.stringify(figures));
+    assert.ok(figures.largestPayloadBytes < PAYLOAD_LIMIT_BYTES / 100, JSON.stringify(figures));
+  });
+});
+
+test('failed jobs, file errors, a re-run on RLS_CHANGED and a job that cannot be described are each recorded; the batch goes on', async () => {
+  const simFlags = [
+    '--fail-job', 'tenant-00002=DASHBOARD_ACCESS_DENIED',
+    '--file-error', 'tenant-00003=RLS_CHANGED',
+    '--file-error', 'tenant-00004=DATASET_DELETED',
+    '--deny-describe', 'tenant-00005',
+  ];
+  await withStack('failures', { simFlags }, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 8);
+    const { result, manifest } = await run(stack, request, 'failures');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    const e = byId(manifest);
+    assert.equal(e['tenant-00001'].status, 'completed');
+    assert.equal(e['tenant-00002'].status, 'failed');
+    assert.equal(e['tenant-00002'].error.type, 'DASHBOARD_ACCESS_DENIED');
+    assert.match(e['tenant-00002'].snapshot_job_id, /^failures-tenant-00002-/);
+    // QuickSight asked for a re-run: a second job, then the error is kept.
+    assert.equal(e['tenant-00003'].status, 'completed');
+    assert.equal(e['tenant-00003'].attempts, 2);
+    assert.equal(e['tenant-00003'].files[0].errors[0].type, 'RLS_CHANGED');
+    assert.equal(e['tenant-00004'].files[0].errors[0].type, 'DATASET_DELETED');
+    assert.equal(e['tenant-00004'].attempts, 1);
+    // Started, then refused: recorded with the job's ID to look it up.
+    assert.equal(e['tenant-00005'].status, 'failed');
+    assert.equal(e['tenant-00005'].error.type, 'QuickSight.AccessDeniedException');
+    assert.match(e['tenant-00005'].snapshot_job_id, /^failures-tenant-00005-/);
+    assert.deepEqual(
+      { completed: manifest.counts.completed, failed: manifest.counts.failed, with_file_errors: manifest.counts.completed_with_file_errors },
+      { completed: 6, failed: 2, with_file_errors: 2 },
+    );
+    assert.equal((await stack.quicksight.stats()).jobs_started, 9, 'eight recipients, one of them twice');
+  });
+});
+
+test('an invalid request fails the execution with every problem before any job starts, and echoes no value', async () => {
+  await withStack('invalid', {}, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 3);
+    request.account_id = '123';
+    request.destination.bucket = 'somebody-elses-bucket';
+    request.recipients[1].rls_tags = null;
+    request.recipients[2].rls_tags[0].value = 'x'.repeat(300) + 'TAG-OVERSIZED';
+    const { result, parentEvents } = await run(stack, request, 'invalid');
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'Export.InvalidRequest');
+    for (const path of ['account_id', 'destination.bucket', 'recipients[1].rls_tags', 'recipients[2].rls_tags[0].value']) {
+      assert.ok(result.cause.includes(path), `${path} in ${result.cause}`);
     }
-  }
-  // The Map's output grows per recipient: the bound on recipients must keep
-  // it under Step Functions' payload limit.
-  const perRecipient = run.mapOutputBytes / 30;
-  assert.ok(
-    perRecipient * MAX_RECIPIENTS < PAYLOAD_LIMIT_BYTES,
-    `${perRecipient} bytes per recipient x ${MAX_RECIPIENTS} exceeds ${PAYLOAD_LIMIT_BYTES}`,
-  );
-});
-
-test('a job cap shared with other workloads: LimitExceeded is retried until every job runs', async () => {
-  const input = request(16);
-  // Other tenants hold 8 of the account's 12 slots.
-  const { run, stats } = await scenario('shared-cap', { input, simFlags: ['--max-running-jobs', '4'], jobMs: 2000 });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.equal(run.output.counts.completed, 16);
-  assert.ok(stats.limit_exceeded > 0, 'the simulator refused some starts');
-  assert.ok(stats.max_running <= 4);
-  assert.ok(run.errorsRetried['QuickSight.LimitExceededException'] > 0);
-});
-
-test('a recipient whose job fails is recorded as failed while the others complete', async () => {
-  const input = request(12);
-  const { run, manifest } = await scenario('one-fails', {
-    input,
-    simFlags: ['--fail-job=-globex-=DASHBOARD_ACCESS_DENIED', '--file-error=-initech-=RLS_CHANGED'],
+    assert.equal((await stack.quicksight.stats()).calls, 0);
+    assert.deepEqual(findSecrets([...secretsOf(request), 'TAG-OVERSIZED'], { parentEvents, children: [], invocations: stack.invocations }), []);
   });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.deepEqual(run.output.counts, {
-    recipients: 12,
-    completed: 11,
-    completed_with_file_errors: 1,
-    failed: 1,
-    files: 11 * 3 - 1,
+});
+
+test('a request of another shape is refused with what the input should be', async () => {
+  await withStack('inline', {}, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 2);
+    // A request passed inline instead of its location.
+    const { executionArn } = await stack.sfn('StartExecution', {
+      stateMachineArn: stack.stateMachineArn,
+      name: 'inline',
+      input: JSON.stringify(request),
+    });
+    const result = await waitForRun(stack, { executionArn, startedAt: Date.now() });
+    assert.equal(result.status, 'FAILED');
+    assert.equal(result.error, 'Export.MalformedInput');
+    assert.match(result.cause, /location of a stored request/);
+    // The values came in with the input; the error does not send them on.
+    const answers = stack.invocations.map((i) => ({ where: `${i.name} answer`, text: i.body.toString() }));
+    const objects = [{ where: 'cause', text: result.cause }, ...answers];
+    assert.deepEqual(findSecrets(secretsOf(request), { parentEvents: [], children: [], invocations: [], objects }), []);
   });
-  const entries = byId(manifest);
-  assert.equal(entries.globex.status, 'failed');
-  assert.equal(entries.globex.error.type, 'DASHBOARD_ACCESS_DENIED');
-  assert.ok(entries.globex.snapshot_job_id);
-  assert.equal(entries.initech.status, 'completed');
-  assert.equal(entries.initech.files[0].errors[0].type, 'RLS_CHANGED');
-  assert.equal(entries.initech.files[0].s3_uris.length, 0);
-  assert.equal(entries.acme.status, 'completed');
 });
 
-test('a throttling burst is absorbed by the retries', async () => {
-  const input = request(12);
-  const { run, stats } = await scenario('throttled', { input, simFlags: ['--calls-per-second', '3'], jobMs: 2000 });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.equal(run.output.counts.completed, 12);
-  assert.ok(stats.throttled > 0, 'the simulator throttled some calls');
-  assert.ok(run.errorsRetried['QuickSight.ThrottlingException'] > 0);
+test('a throttled account: every call is retried until it lands', async () => {
+  await withStack('throttled', { simFlags: ['--calls-per-second', '3'] }, async (stack) => {
+    const { result, manifest } = await run(stack, syntheticRequest(EXAMPLE, 12), 'throttled');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal(manifest.counts.completed, 12);
+    assert.ok((await stack.quicksight.stats()).throttled > 0, 'the account was throttled');
+  });
 });
 
-test('a request with bad fields fails before any job starts, listing every problem', async () => {
-  const input = request(3);
-  input.account_id = '12345';
-  input.recipients[1].rls_tags[0].value = '';
-  input.file_groups[1].sheets[0].visual_ids = ['a', 'b'];
-  const { run, stats, keys } = await scenario('invalid', { input });
-  assert.equal(run.output, null);
-  assert.match(run.failure.message, /Export\.InvalidRequest/);
-  const cause = JSON.stringify(run.failure);
-  assert.match(cause, /account_id: must be exactly 12 digits/);
-  assert.match(cause, /recipients\[1\]\.rls_tags\[0\]\.value: must be 1-256 characters/);
-  assert.match(cause, /file_groups\[1\]\.sheets/);
-  assert.equal(stats.calls, 0, 'no QuickSight call was made');
-  assert.equal(keys.length, 0, 'nothing was written');
+test('a job still running at its deadline is recorded as timed out, with its job ID', async () => {
+  await withStack('deadline', { jobMs: 60000, settings: { FIRST_POLL_SECONDS: '2', JOB_TIMEOUT_SECONDS: '10' } }, async (stack) => {
+    const { result, manifest } = await run(stack, syntheticRequest(EXAMPLE, 3), 'deadline');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.ok(result.seconds < 40, `polling ended at the deadline, not the job's end (${result.seconds} s)`);
+    for (const entry of manifest.recipients) {
+      assert.equal(entry.status, 'failed');
+      assert.equal(entry.error.type, 'Export.JobTimedOut');
+      assert.match(entry.snapshot_job_id, /^deadline-tenant-/);
+    }
+  });
 });
 
-test('an error that no retry fixes is recorded for each recipient, and the manifest is still written', async () => {
-  const input = request(3);
-  const { run, manifest } = await scenario('no-dashboard', { input, simFlags: ['--dashboards', 'another-dashboard'] });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.equal(run.output.counts.failed, 3);
-  for (const entry of manifest.recipients) {
-    assert.equal(entry.error.type, 'QuickSight.ResourceNotFoundException');
-    assert.match(entry.error.message, /sales-overview/);
-    assert.equal(entry.snapshot_job_id, undefined, 'the job never started');
-  }
+test('a run stopped halfway keeps every outcome recorded, and its manifest can be written again', async () => {
+  await withStack('stopped', {}, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 48);
+    let stoppedAt = null;
+    const { result, prepared } = await run(stack, request, 'stopped', {
+      onTick: async (submitted) => {
+        if (stoppedAt === null && outcomesRecorded(stack.invocations) >= 12) {
+          stoppedAt = outcomesRecorded(stack.invocations);
+          await stack.sfn('StopExecution', { executionArn: submitted.executionArn, error: 'Test.Stopped', cause: 'halfway' });
+        }
+      },
+    });
+    assert.equal(result.status, 'ABORTED');
+    assert.ok(stoppedAt >= 12);
+    // The documented command: write-manifest with the run's bucket and prefix.
+    const summary = await invokeFunction(stack, 'write-manifest', { bucket: BUCKET, run_prefix: prepared.run_prefix });
+    const manifest = await stack.s3.getJson(BUCKET, summary.manifest_uri.replace(`s3://${BUCKET}/`, ''));
+    const c = manifest.counts;
+    assert.equal(c.recipients, 48);
+    assert.ok(c.completed >= stoppedAt, `${c.completed} completed, ${stoppedAt} recorded when stopped`);
+    assert.ok(c.missing > 0 && c.missing < 48 - 11, `${c.missing} without an outcome`);
+    assert.equal(c.completed + c.missing, 48);
+    const outcomes = await stack.s3.list(BUCKET, `${prepared.run_prefix}/outcomes/`);
+    assert.equal(outcomes.length, c.completed);
+    for (const entry of manifest.recipients.filter((e) => e.status === 'failed')) {
+      assert.equal(entry.error.type, 'Export.OutcomeMissing');
+    }
+  });
 });
 
-test('a started job that can no longer be checked is recorded with its job ID', async () => {
-  const input = request(3);
-  const { run, manifest } = await scenario('denied', { input, simFlags: ['--deny-describe=-globex-'] });
-  assert.equal(run.failure, null, JSON.stringify(run.failure));
-  assert.equal(run.output.counts.completed, 2);
-  const globex = byId(manifest).globex;
-  assert.equal(globex.status, 'failed');
-  assert.equal(globex.error.type, 'QuickSight.AccessDeniedException');
-  assert.match(globex.snapshot_job_id, /-globex-/);
+test('a job belongs to one submission: a resubmission starts its own jobs, a run ID is never shared', async () => {
+  await withStack('submissions', {}, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 3);
+    const first = await run(stack, request, 'same.run');
+    const again = await run(stack, request, 'resubmitted');
+    assert.equal(first.result.status, 'SUCCEEDED', first.result.cause);
+    assert.equal(again.result.status, 'SUCCEEDED', again.result.cause);
+    const firstIds = first.manifest.recipients.map((e) => e.snapshot_job_id);
+    const againIds = again.manifest.recipients.map((e) => e.snapshot_job_id);
+    assert.equal(new Set([...firstIds, ...againIds]).size, 6, 'six distinct jobs');
+    assert.notEqual(first.prepared.run_prefix, again.prepared.run_prefix);
+    let stats = await stack.quicksight.stats();
+    assert.deepEqual({ started: stats.jobs_started, exists: stats.resource_exists }, { started: 6, exists: 0 });
+
+    // Another execution whose name reads the same once made safe for keys
+    // and job IDs is refused before any job starts.
+    const clash = await run(stack, request, 'same_run');
+    assert.equal(clash.result.status, 'FAILED');
+    assert.equal(clash.result.error, 'Export.RunIdInUse');
+    stats = await stack.quicksight.stats();
+    assert.equal(stats.jobs_started, 6);
+  });
+});
+
+test('1,000 recipients in one request: one outcome each, no value in any history, far from every limit', async () => {
+  await withStack('thousand', { simFlags: ['--calls-per-second', '50'] }, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, 1000);
+    const { result, parentEvents, manifest } = await run(stack, request, 'thousand');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal(manifest.counts.recipients, 1000);
+    assert.equal(manifest.counts.completed, 1000);
+    assert.equal(new Set(manifest.recipients.map((e) => e.recipient_id)).size, 1000);
+    const children = childHistories(stack);
+    assert.equal(children.length, 1000);
+    assert.deepEqual(findSecrets(secretsOf(request), { parentEvents, children, invocations: stack.invocations }), []);
+    const figures = executionFigures(parentEvents, children);
+    console.log(`# 1,000 recipients: ${result.seconds.toFixed(1)} s; ${JSON.stringify(figures)}`);
+    // The parent's history does not grow with the recipients.
+    assert.ok(figures.parentHistoryEvents < 50, JSON.stringify(figures));
+    assert.ok(figures.childHistoryEventsMax < 100, JSON.stringify(figures));
+    assert.ok(figures.largestPayloadBytes < 4096, JSON.stringify(figures));
+  });
 });

@@ -35,8 +35,11 @@ async function readBody(stream) {
 /**
  * Starts the router on `port` (127.0.0.1). `onInvoke` sees every
  * invocation: { name, payload, status, body, functionError, ms }.
+ * An invocation unanswered after `timeoutSeconds` (the template's function
+ * timeout) gets the answer Lambda gives a function that timed out: watch
+ * never answers a function that failed at init.
  */
-export async function startLambdaRouter({ port, functionsBase, motoBase, onInvoke = () => {} }) {
+export async function startLambdaRouter({ port, functionsBase, motoBase, timeoutSeconds = 65, onInvoke = () => {} }) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const moto = new URL(motoBase);
   const functions = new URL(functionsBase);
@@ -57,6 +60,13 @@ export async function startLambdaRouter({ port, functionsBase, motoBase, onInvok
         async (response) => resolve({ status: response.statusCode, body: await readBody(response) }),
       );
       forward.on('error', reject);
+      forward.setTimeout(timeoutSeconds * 1000, () => {
+        forward.destroy();
+        resolve({
+          status: 500,
+          body: Buffer.from(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds} seconds` })),
+        });
+      });
       forward.end(payload);
     }).catch((error) => ({
       status: 502,

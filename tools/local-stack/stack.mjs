@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { readFileSync, mkdirSync, createWriteStream } from 'node:fs';
+import { readFileSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -257,6 +257,8 @@ async function startFunctions({ logDir, env, concurrency }) {
 export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4 }) {
   const stopped = [];
   const invocations = [];
+  // A fresh stack leaves nothing of an earlier one in its folder.
+  rmSync(logDir, { recursive: true, force: true });
   try {
     const routerPort = await freePort();
     const childHistoryDir = join(logDir, 'child-histories');

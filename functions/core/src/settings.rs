@@ -108,7 +108,7 @@ impl RunSettings {
             job_timeout_seconds: read(
                 "JOB_TIMEOUT_SECONDS",
                 defaults.job_timeout_seconds,
-                60,
+                10,
                 86_400,
             )?,
             tolerated_failure_percentage: read(
