@@ -141,6 +141,8 @@ try {
       console.log(`    ${entry.recipient_id}: ${entry.status}, ${problem.type}: ${problem.message}`);
     }
     if (problems.length > 20) console.log(`    ... and ${problems.length - 20} more in the manifest`);
+    const assembled = stack.invocations.filter((i) => i.name === 'write-manifest' && !i.functionError).at(-1);
+    if (assembled) console.log(`  manifest assembled from ${c.recipients} outcome objects in ${(assembled.ms / 1000).toFixed(2)} s`);
     if (c.failed > c.missing || (c.missing > 0 && !stopped)) exitCode ||= 2;
   }
   console.log(
