@@ -39,7 +39,8 @@ pub const HISTORY_EVENTS_PER_CHECK: u32 = 9;
 pub const HISTORY_EVENTS_BESIDE_CHECKS: u32 = 500;
 /// Step Functions' cap on one execution's history.
 pub const HISTORY_EVENT_LIMIT: u32 = 25_000;
-/// Jobs one recipient may start (QuickSight may ask for one re-run).
+/// Jobs one recipient may start: QuickSight may ask for one re-run
+/// (RLS_CHANGED, CLS_CHANGED), then the recipient is recorded with the error.
 pub const MAX_JOB_ATTEMPTS: u32 = 2;
 
 impl RunSettings {

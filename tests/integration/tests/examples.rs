@@ -19,3 +19,33 @@ fn the_example_request_validates() {
     .unwrap();
     assert_eq!(request.recipients.len(), 30);
 }
+
+#[test]
+fn the_readme_states_the_caps_the_code_enforces() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let with_commas = |n: usize| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let recipients = format!(
+        "`MAX_RECIPIENTS` = **{}**",
+        with_commas(export_core::validation::MAX_RECIPIENTS)
+    );
+    assert!(
+        readme.contains(&recipients),
+        "the README does not say {recipients}"
+    );
+    let bytes = format!(
+        "at most\n{} MiB (`MAX_REQUEST_BYTES`)",
+        export_core::validation::MAX_REQUEST_BYTES / (1024 * 1024)
+    );
+    assert!(readme.contains(&bytes), "the README does not say {bytes}");
+}

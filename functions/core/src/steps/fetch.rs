@@ -6,12 +6,12 @@ use tracing::info;
 
 use super::check::job_ref;
 use super::record::record_outcome;
-use super::start::MAX_ATTEMPTS;
 use crate::error::{ApiError, ExportError};
 use crate::model::{
     ErrorDetail, FetchedResult, FileOutcome, JobStepInput, OutcomeStatus, RecipientOutcome,
 };
 use crate::quicksight::{JobStatus, SnapshotJobs};
+use crate::settings::MAX_JOB_ATTEMPTS;
 use crate::storage::ObjectStore;
 use crate::time::{format_rfc3339, now_epoch_seconds};
 
@@ -73,7 +73,7 @@ pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore>(
         .iter()
         .chain(files.iter().flat_map(|f| &f.errors))
         .any(|e| RUN_AGAIN_ERRORS.contains(&e.error_type.as_str()));
-    if asks_to_run_again && job.attempt < MAX_ATTEMPTS {
+    if asks_to_run_again && job.attempt < MAX_JOB_ATTEMPTS {
         info!(
             recipient_id = %job.recipient_id,
             snapshot_job_id = %job.snapshot_job_id,

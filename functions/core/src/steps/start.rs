@@ -13,13 +13,10 @@ use crate::model::{JobHandle, Recipient, StartJobInput};
 use crate::quicksight::{JobRef, SnapshotJobSpec, SnapshotJobs};
 use crate::redact::SecretValues;
 use crate::request_store::RequestReader;
+use crate::settings::MAX_JOB_ATTEMPTS;
 use crate::storage::ObjectStore;
 use crate::time::now_epoch_seconds;
 use crate::validation::validate_job;
-
-/// QuickSight asked for a job to be run again (RLS_CHANGED, CLS_CHANGED):
-/// one more attempt, then the recipient is recorded with the error.
-pub const MAX_ATTEMPTS: u32 = 2;
 
 /// Starts one recipient's job. A retried call finds the job it already
 /// started (same ID) and adopts it after checking it is the same job.
@@ -29,10 +26,13 @@ pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
     requests: &RequestReader,
     input: StartJobInput,
 ) -> Result<JobHandle, ExportError> {
-    if !(1..=MAX_ATTEMPTS).contains(&input.attempt) {
+    if !(1..=MAX_JOB_ATTEMPTS).contains(&input.attempt) {
         return Err(ExportError::MalformedInput {
             expected: "start-job input",
-            detail: format!("attempt must be 1-{MAX_ATTEMPTS}, got {}", input.attempt),
+            detail: format!(
+                "attempt must be 1-{MAX_JOB_ATTEMPTS}, got {}",
+                input.attempt
+            ),
         });
     }
     let run = &input.run;
