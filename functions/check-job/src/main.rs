@@ -1,17 +1,18 @@
 //! `check-job` Lambda: see `export_core::steps::check`.
 
-use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client_from_env};
 use export_core::steps::json;
+use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
-    let quicksight = SdkSnapshotJobs::new(quicksight_client_from_env().await);
-    let quicksight = &quicksight;
+    let wiring = Wiring::from_env().await?;
+    let quicksight = wiring.quicksight();
+    let (quicksight, durations) = (&quicksight, &wiring.coordination);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::check_job(quicksight, event.payload)
+        json::check_job(quicksight, durations, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

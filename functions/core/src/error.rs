@@ -3,6 +3,7 @@
 
 use lambda_runtime::Diagnostic;
 
+use crate::coordination::CoordinationError;
 use crate::error_name::ErrorName;
 use crate::storage::StorageError;
 use crate::validation::ValidationErrors;
@@ -77,6 +78,11 @@ pub enum ExportError {
         snapshot_job_id: String,
         detail: String,
     },
+    #[error("{0}")]
+    Coordination(#[from] CoordinationError),
+    /// The recipient's deadline passed with work still to do.
+    #[error("the recipient's deadline passed at {deadline}: {detail}")]
+    DeadlinePassed { deadline: String, detail: String },
 }
 
 impl ExportError {
@@ -93,6 +99,13 @@ impl ExportError {
             ExportError::RequestChanged { .. } => ErrorName::RequestChanged,
             ExportError::RunIdInUse { .. } => ErrorName::RunIdInUse,
             ExportError::JobIdConflict { .. } => ErrorName::JobIdConflict,
+            ExportError::Coordination(CoordinationError::Unavailable { .. }) => {
+                ErrorName::CoordinationUnavailable
+            }
+            ExportError::Coordination(CoordinationError::Rejected { .. }) => {
+                ErrorName::CoordinationRejected
+            }
+            ExportError::DeadlinePassed { .. } => ErrorName::JobTimedOut,
         }
     }
 }

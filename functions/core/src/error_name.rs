@@ -78,10 +78,19 @@ pub enum ErrorName {
     /// QuickSight has a job with this ID whose spec is not this job's.
     #[strum(serialize = "Export.JobIdConflict")]
     JobIdConflict,
-    /// Recorded, not raised: the job was still running at the recipient's
-    /// deadline, so the state machine stopped polling it.
+    /// The recipient's deadline passed: recorded when a job was still
+    /// running then, raised when QuickSight kept refusing a call until then
+    /// (throttled, or the job cap taken by other work). Not retried.
     #[strum(serialize = "Export.JobTimedOut")]
     JobTimedOut,
+    /// The coordination table (or Step Functions' callbacks) could not
+    /// answer now: retried.
+    #[strum(serialize = "Export.CoordinationUnavailable")]
+    CoordinationUnavailable,
+    /// The coordination table refused for good (no such table, access
+    /// denied): not retried.
+    #[strum(serialize = "Export.CoordinationRejected")]
+    CoordinationRejected,
     /// Recorded, not raised: no outcome was written for a recipient (the run
     /// was stopped or failed first, or recording failed); the manifest says so
     /// rather than dropping the recipient.

@@ -4,12 +4,15 @@
 //!
 //! The Lambda binaries in `functions/*` are thin wrappers over [`steps`].
 
+pub mod callbacks;
+pub mod coordination;
 pub mod error;
 pub mod error_name;
 pub mod input;
 pub mod job_id;
 pub mod layout;
 pub mod model;
+pub mod pacing;
 pub mod quicksight;
 pub mod redact;
 pub mod request_store;
@@ -19,5 +22,6 @@ pub mod storage;
 pub mod telemetry;
 pub mod time;
 pub mod validation;
+pub mod wiring;
 
 pub use error::{ApiError, ExportError};

@@ -33,29 +33,126 @@ pub struct RunSettings {
 /// History events one status check costs a child execution: a Wait (2), a
 /// Lambda Task (5) and a Choice (2).
 pub const HISTORY_EVENTS_PER_CHECK: u32 = 9;
-/// History events of a child beyond its checks, with room for retries:
-/// measured at 20-40 for a child with no retry (README, "How big a run can
-/// be"); 500 leaves room for dozens of retried calls.
+/// The wait before a throttled step is tried again once its retrier gave up
+/// (the definition's "Wait for QuickSight to have room"): a throttled
+/// recipient keeps trying until its deadline, not for so many attempts.
+pub const THROTTLED_WAIT_SECONDS: u32 = 120;
+/// History events of one such lap: the Wait (2), the Task (5) and its six
+/// retries (3 each) before the Catch (2).
+pub const HISTORY_EVENTS_PER_THROTTLED_LAP: u32 = 27;
+/// How long "Take a slot" waits for its callback before asking again (a
+/// lost callback costs at most this much).
+pub const SLOT_WAIT_SECONDS: u32 = 900;
+/// History events of asking again: the timed-out task's retry.
+pub const HISTORY_EVENTS_PER_SLOT_ASK: u32 = 3;
+/// The execution's own `TimeoutSeconds` (14 days): what bounds the wait
+/// for a slot.
+pub const EXECUTION_TIMEOUT_SECONDS: u32 = 1_209_600;
+/// History events of a child beyond its checks, laps and asks, with room
+/// for retries: measured at 20-40 for a child with no retry (README, "How
+/// big a run can be"); 500 leaves room for dozens of retried calls.
 pub const HISTORY_EVENTS_BESIDE_CHECKS: u32 = 500;
 /// Step Functions' cap on one execution's history.
 pub const HISTORY_EVENT_LIMIT: u32 = 25_000;
 /// Jobs one recipient may start: QuickSight may ask for one re-run
 /// (RLS_CHANGED, CLS_CHANGED), then the recipient is recorded with the error.
 pub const MAX_JOB_ATTEMPTS: u32 = 2;
+/// A lease outlives its recipient's deadline by this much (the fetch and
+/// the record after it), then stops counting even if nobody released it.
+pub const LEASE_GRACE_SECONDS: u32 = 600;
 
 impl RunSettings {
-    /// The most status checks one child can make: every attempt polled
-    /// from its first check to its deadline.
+    /// The most status checks one child can make: polled every interval
+    /// from its slot to its deadline (both attempts share the deadline),
+    /// plus the first and the last check of each attempt.
     pub fn max_checks_per_recipient(&self) -> u32 {
-        let after_first = self
-            .job_timeout_seconds
-            .saturating_sub(self.first_poll_seconds.min(self.job_timeout_seconds));
-        MAX_JOB_ATTEMPTS * (1 + after_first.div_ceil(self.poll_interval_seconds) + 1)
+        self.job_timeout_seconds
+            .div_ceil(self.poll_interval_seconds)
+            + 2 * MAX_JOB_ATTEMPTS
     }
 
-    /// The largest history a child execution can write at these settings.
+    /// The largest history a child execution can write at these settings:
+    /// every check, a throttled lap for every THROTTLED_WAIT_SECONDS of its
+    /// deadline, and a new ask for a slot every SLOT_WAIT_SECONDS of the
+    /// execution's timeout. Each bound assumes the worst for the whole
+    /// time, so their sum is far above what a child can reach.
     pub fn max_history_events_per_recipient(&self) -> u32 {
-        HISTORY_EVENTS_PER_CHECK * self.max_checks_per_recipient() + HISTORY_EVENTS_BESIDE_CHECKS
+        HISTORY_EVENTS_PER_CHECK * self.max_checks_per_recipient()
+            + HISTORY_EVENTS_PER_THROTTLED_LAP
+                * self.job_timeout_seconds.div_ceil(THROTTLED_WAIT_SECONDS)
+            + HISTORY_EVENTS_PER_SLOT_ASK * EXECUTION_TIMEOUT_SECONDS.div_ceil(SLOT_WAIT_SECONDS)
+            + HISTORY_EVENTS_BESIDE_CHECKS
+    }
+}
+
+/// QuickSight's per-account limits as this deployment shares them between
+/// its runs (and leaves to other workloads): read at init by every function
+/// that takes a slot or calls QuickSight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedLimits {
+    /// Snapshot jobs running at once, over every run (`SLOT_CAP`, 1-12).
+    pub slot_cap: u32,
+    /// QuickSight calls per second, over every run
+    /// (`QUICKSIGHT_CALLS_PER_SECOND`, 1-10). 8 by default: calls are spaced
+    /// evenly, and any one second then holds at most 9, under the 10 that
+    /// QuickSight allows, with one to spare for the console and other tools.
+    pub calls_per_second: u32,
+}
+
+impl Default for SharedLimits {
+    fn default() -> Self {
+        SharedLimits {
+            slot_cap: 12,
+            calls_per_second: 8,
+        }
+    }
+}
+
+impl SharedLimits {
+    pub fn from_env() -> Result<Self, ExportError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ExportError> {
+        let defaults = SharedLimits::default();
+        Ok(SharedLimits {
+            slot_cap: read_setting(&lookup, "SLOT_CAP", defaults.slot_cap, 1, 12)?,
+            calls_per_second: read_setting(
+                &lookup,
+                "QUICKSIGHT_CALLS_PER_SECOND",
+                defaults.calls_per_second,
+                1,
+                10,
+            )?,
+        })
+    }
+
+    /// The time between two QuickSight calls of the account.
+    pub fn call_spacing_ms(&self) -> u64 {
+        1000u64.div_ceil(u64::from(self.calls_per_second))
+    }
+}
+
+/// A whole number from `min` to `max`, or the default when not set.
+fn read_setting(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ExportError> {
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (min..=max).contains(v))
+            .ok_or_else(|| {
+                ExportError::Configuration(format!(
+                    "{name} must be a whole number from {min} to {max}, got {raw:?}"
+                ))
+            }),
     }
 }
 
@@ -82,20 +179,8 @@ impl RunSettings {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ExportError> {
         let defaults = RunSettings::default();
-        let read = |name: &str, default: u32, min: u32, max: u32| -> Result<u32, ExportError> {
-            match lookup(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|v| (min..=max).contains(v))
-                    .ok_or_else(|| {
-                        ExportError::Configuration(format!(
-                            "{name} must be a whole number from {min} to {max}, got {raw:?}"
-                        ))
-                    }),
-            }
+        let read = |name: &str, default: u32, min: u32, max: u32| {
+            read_setting(&lookup, name, default, min, max)
         };
         let settings = RunSettings {
             max_concurrent_jobs: read("MAX_CONCURRENT_JOBS", defaults.max_concurrent_jobs, 1, 12)?,
@@ -165,38 +250,49 @@ mod tests {
     }
 
     #[test]
-    fn defaults_fit_a_child_history_many_times_over() {
+    fn defaults_fit_a_child_history_four_times_over() {
         let settings = from(&[]).unwrap();
         assert_eq!(settings, RunSettings::default());
-        // 2 attempts x (1 + 3480/30 + 1) checks = 236 checks, 2,624 events.
-        assert_eq!(settings.max_checks_per_recipient(), 236);
-        assert_eq!(settings.max_history_events_per_recipient(), 2_624);
+        // 3600/30 + 4 = 124 checks (1,116 events), 30 throttled laps (810),
+        // 1,344 asks for a slot over 14 days (4,032), 500 more.
+        assert_eq!(settings.max_checks_per_recipient(), 124);
+        assert_eq!(settings.max_history_events_per_recipient(), 6_458);
     }
 
     #[test]
     fn polling_that_could_outgrow_the_history_is_refused() {
-        // A day polled every 5 s: 34,560 checks.
+        // A day polled every 120 s: 724 checks (6,516), 720 laps (19,440).
         let error = from(&[
-            ("JOB_TIMEOUT_SECONDS", "86400"),
-            ("POLL_INTERVAL_SECONDS", "5"),
-        ])
-        .unwrap_err();
-        assert!(error.to_string().contains("history events"), "{error}");
-        // Every 60 s: 2 x (1 + 1438 + 1) = 2,880 checks, 26,420 events.
-        assert!(
-            from(&[
-                ("JOB_TIMEOUT_SECONDS", "86400"),
-                ("POLL_INTERVAL_SECONDS", "60")
-            ])
-            .is_err()
-        );
-        // Every 120 s: 1,442 checks, 13,478 events.
-        let day = from(&[
             ("JOB_TIMEOUT_SECONDS", "86400"),
             ("POLL_INTERVAL_SECONDS", "120"),
         ])
+        .unwrap_err();
+        assert!(error.to_string().contains("history events"), "{error}");
+        // Twelve hours polled every 120 s fit: 364 checks, 360 laps.
+        let half = from(&[
+            ("JOB_TIMEOUT_SECONDS", "43200"),
+            ("POLL_INTERVAL_SECONDS", "120"),
+        ])
         .unwrap();
-        assert_eq!(day.max_history_events_per_recipient(), 13_478);
+        assert_eq!(
+            half.max_history_events_per_recipient(),
+            3_276 + 9_720 + 4_032 + 500
+        );
+    }
+
+    #[test]
+    fn calls_are_spaced_to_stay_under_quicksights_rate() {
+        let limits = SharedLimits::from_lookup(|_| None).unwrap();
+        assert_eq!((limits.slot_cap, limits.calls_per_second), (12, 8));
+        assert_eq!(limits.call_spacing_ms(), 125);
+        let error = SharedLimits::from_lookup(|n| {
+            (n == "QUICKSIGHT_CALLS_PER_SECOND").then(|| "11".to_string())
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("QUICKSIGHT_CALLS_PER_SECOND"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub fn now_epoch_seconds() -> f64 {
         .unwrap_or(0.0)
 }
 
+pub fn now_epoch_ms() -> u64 {
+    (now_epoch_seconds() * 1000.0) as u64
+}
+
 /// `2026-11-24T14:00:00Z`, for manifests and logs.
 pub fn format_rfc3339(epoch_seconds: f64) -> String {
     DateTime::from_secs_f64(epoch_seconds)

@@ -4,11 +4,14 @@
 //! contain them.
 
 use export_core::ApiError;
+use export_core::callbacks::fake::FakeCallbacks;
+use export_core::coordination::memory::MemoryCoordination;
 use export_core::error_name::ErrorName;
 use export_core::layout;
 use export_core::model::{
     ErrorDetail, ExecutionRef, JobHandle, JobProgress, JobStepInput, ObjectRef, OutcomeStatus,
-    PreparedRun, RecipientOutcome, RecipientRef, RecordFailureInput, StartJobInput, StepFailure,
+    PreparedRun, RecipientOutcome, RecipientRef, RecordFailureInput, SlotGrant, StartJobInput,
+    StepFailure,
 };
 use export_core::quicksight::fake::{Call, FakeSnapshotJobs};
 use export_core::quicksight::{
@@ -16,9 +19,11 @@ use export_core::quicksight::{
 };
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
+use export_core::settings::SharedLimits;
 use export_core::steps::manifest::{Manifest, ManifestInput};
 use export_core::steps::prepare::PrepareRunInput;
 use export_core::steps::record::Recorded;
+use export_core::steps::slots::SlotService;
 use export_core::steps::{self, json};
 use export_core::storage::StorageError;
 use export_core::storage::memory::MemoryStore;
@@ -72,6 +77,9 @@ struct Run {
     store: MemoryStore,
     quicksight: FakeSnapshotJobs,
     requests: RequestReader,
+    /// Recent job durations (empty: the run's settings time the checks).
+    durations: MemoryCoordination,
+    slots: SlotService<MemoryCoordination, FakeCallbacks>,
     prepared: PreparedRun,
 }
 
@@ -108,6 +116,12 @@ async fn prepared_run(request: Value) -> Run {
         store,
         quicksight: FakeSnapshotJobs::new(),
         requests: RequestReader::new(),
+        durations: MemoryCoordination::new(),
+        slots: SlotService {
+            table: MemoryCoordination::new(),
+            callbacks: FakeCallbacks::new(),
+            limits: SharedLimits::default(),
+        },
         prepared,
     }
 }
@@ -120,6 +134,9 @@ impl Run {
                 index,
                 id: id.into(),
             },
+            slot: SlotGrant {
+                granted_at: export_core::time::now_epoch_seconds() as u64,
+            },
             attempt,
         }
     }
@@ -129,6 +146,7 @@ impl Run {
             &self.quicksight,
             &self.store,
             &self.requests,
+            &self.durations,
             self.start_input(index, id, 1),
         )
         .await
@@ -350,9 +368,15 @@ async fn a_retried_start_adopts_its_own_job_and_nothing_else() {
     // Another execution (a resubmission) gets another job ID.
     let mut other = run.start_input(0, "acme", 1);
     other.run.execution_id = format!("{EXECUTION}-resubmitted");
-    let resubmitted = steps::start_job(&run.quicksight, &run.store, &run.requests, other)
-        .await
-        .unwrap();
+    let resubmitted = steps::start_job(
+        &run.quicksight,
+        &run.store,
+        &run.requests,
+        &run.durations,
+        other,
+    )
+    .await
+    .unwrap();
     assert_ne!(resubmitted.snapshot_job_id, first.snapshot_job_id);
     assert!(!resubmitted.already_started);
 
@@ -361,6 +385,7 @@ async fn a_retried_start_adopts_its_own_job_and_nothing_else() {
         &run.quicksight,
         &run.store,
         &run.requests,
+        &run.durations,
         run.start_input(0, "acme", 2),
     )
     .await
@@ -397,6 +422,7 @@ async fn a_job_with_our_id_but_another_spec_is_an_error_not_an_adoption() {
         &quicksight,
         &run.store,
         &run.requests,
+        &run.durations,
         run.start_input(0, "acme", 1),
     )
     .await
@@ -471,9 +497,14 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     ] {
         run.quicksight
             .set_status(&handle.snapshot_job_id, status.clone());
-        let check = steps::check::check_job_at(&run.quicksight, run.step_input(&handle), now)
-            .await
-            .unwrap();
+        let check = steps::check::check_job_at(
+            &run.quicksight,
+            &run.durations,
+            run.step_input(&handle),
+            now as f64,
+        )
+        .await
+        .unwrap();
         assert_eq!(check.status, progress);
         assert_eq!(check.job_status, status.as_str());
     }
@@ -482,8 +513,9 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     // Near the deadline the next look lands on it, not after.
     let check = steps::check::check_job_at(
         &run.quicksight,
+        &run.durations,
         run.step_input(&handle),
-        handle.deadline - 7,
+        (handle.deadline - 7) as f64,
     )
     .await
     .unwrap();
@@ -492,16 +524,20 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
         (JobProgress::Pending, 7)
     );
     // At the deadline polling ends, whatever QuickSight says.
-    let check =
-        steps::check::check_job_at(&run.quicksight, run.step_input(&handle), handle.deadline)
-            .await
-            .unwrap();
+    let check = steps::check::check_job_at(
+        &run.quicksight,
+        &run.durations,
+        run.step_input(&handle),
+        handle.deadline as f64,
+    )
+    .await
+    .unwrap();
     assert_eq!(check.status, JobProgress::DeadlinePassed);
 
     // A status this version does not know is an error, not an endless poll.
     run.quicksight
         .set_status(&handle.snapshot_job_id, JobStatus::Other("PAUSED".into()));
-    let error = steps::check_job(&run.quicksight, run.step_input(&handle))
+    let error = steps::check_job(&run.quicksight, &run.durations, run.step_input(&handle))
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::UnexpectedResponse);
@@ -513,9 +549,14 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
 async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
     let run = prepared_run(request_json()).await;
     let handle = run.start(0, "acme").await.unwrap();
-    let error = steps::fetch_result(&run.quicksight, &run.store, run.step_input(&handle))
-        .await
-        .unwrap_err();
+    let error = steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::PreconditionNotMet);
     assert!(run.outcome("acme").is_none());
 
@@ -526,9 +567,14 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
             vec![detail("DATASET_DELETED"), detail("BRAND_NEW")],
         ),
     );
-    let fetched = steps::fetch_result(&run.quicksight, &run.store, run.step_input(&handle))
-        .await
-        .unwrap();
+    let fetched = steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
     assert!(!fetched.run_again);
     assert_eq!(fetched.status, Some(OutcomeStatus::Completed));
     assert_eq!(fetched.files, 1);
@@ -546,11 +592,17 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
     assert_eq!(kinds, ["DATASET_DELETED", "BRAND_NEW"]);
 
     // A repeated fetch (a lost reply) and a late failure keep what is known.
-    steps::fetch_result(&run.quicksight, &run.store, run.step_input(&handle))
-        .await
-        .unwrap();
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
     let recorded = steps::record_failure(
         &run.store,
+        &run.slots,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef {
@@ -579,9 +631,14 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &first.snapshot_job_id,
         completed(&[], vec![detail("RLS_CHANGED")]),
     );
-    let fetched = steps::fetch_result(&run.quicksight, &run.store, run.step_input(&first))
-        .await
-        .unwrap();
+    let fetched = steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&first),
+    )
+    .await
+    .unwrap();
     assert!(fetched.run_again);
     assert!(
         run.outcome("acme").is_none(),
@@ -592,6 +649,7 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &run.quicksight,
         &run.store,
         &run.requests,
+        &run.durations,
         run.start_input(0, "acme", 2),
     )
     .await
@@ -600,9 +658,14 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &second.snapshot_job_id,
         completed(&[], vec![detail("CLS_CHANGED")]),
     );
-    let fetched = steps::fetch_result(&run.quicksight, &run.store, run.step_input(&second))
-        .await
-        .unwrap();
+    let fetched = steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&second),
+    )
+    .await
+    .unwrap();
     assert!(!fetched.run_again);
     let outcome = run.outcome("acme").unwrap();
     assert_eq!(outcome.attempts, 2);
@@ -625,9 +688,14 @@ async fn a_failed_job_is_recorded_with_its_job_level_error() {
             error: Some(detail("DASHBOARD_ACCESS_DENIED")),
         },
     );
-    let fetched = steps::fetch_result(&run.quicksight, &run.store, run.step_input(&handle))
-        .await
-        .unwrap();
+    let fetched = steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
     assert_eq!(fetched.status, Some(OutcomeStatus::Failed));
     let outcome = run.outcome("initech").unwrap();
     assert_eq!(outcome.error.unwrap().error_type, "DASHBOARD_ACCESS_DENIED");
@@ -638,6 +706,7 @@ async fn a_caught_failure_is_recorded_with_the_lambda_errors_message() {
     let run = prepared_run(request_json()).await;
     let recorded = steps::record_failure(
         &run.store,
+        &run.slots,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef { index: 1, id: "globex".into() },
@@ -676,17 +745,27 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
         &acme.snapshot_job_id,
         completed(&["s3://b/1.pdf", "s3://b/2.pdf"], vec![]),
     );
-    steps::fetch_result(&run.quicksight, &run.store, run.step_input(&acme))
-        .await
-        .unwrap();
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&acme),
+    )
+    .await
+    .unwrap();
     let initech = run.start(2, "initech").await.unwrap();
     run.quicksight.finish(
         &initech.snapshot_job_id,
         completed(&["s3://b/3.pdf"], vec![detail("DATASET_DELETED")]),
     );
-    steps::fetch_result(&run.quicksight, &run.store, run.step_input(&initech))
-        .await
-        .unwrap();
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&initech),
+    )
+    .await
+    .unwrap();
     // globex never finished: the run was stopped, say.
 
     let manifest = run.manifest().await;
@@ -722,6 +801,7 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
     // Written again once globex is known: the manifest follows the outcomes.
     steps::record_failure(
         &run.store,
+        &run.slots,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef {
@@ -804,11 +884,17 @@ async fn storage_errors_are_classified_for_the_state_machine() {
 async fn the_json_faces_chain_and_name_malformed_fields() {
     let run = prepared_run(request_json()).await;
     let input = serde_json::to_value(run.start_input(0, "acme", 1)).unwrap();
-    let handle = json::start_job(&run.quicksight, &run.store, &run.requests, input)
-        .await
-        .unwrap();
+    let handle = json::start_job(
+        &run.quicksight,
+        &run.store,
+        &run.requests,
+        &run.durations,
+        input,
+    )
+    .await
+    .unwrap();
     let step = json!({ "run": run.prepared.run, "job": handle });
-    let check = json::check_job(&run.quicksight, step.clone())
+    let check = json::check_job(&run.quicksight, &run.durations, step.clone())
         .await
         .unwrap();
     assert_eq!(check["status"], "pending");
@@ -818,7 +904,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         .as_object_mut()
         .unwrap()
         .remove("snapshot_job_id");
-    let error = json::fetch_result(&run.quicksight, &run.store, broken)
+    let error = json::fetch_result(&run.quicksight, &run.store, &run.slots, broken)
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::MalformedInput);

@@ -1,19 +1,18 @@
 //! `fetch-result` Lambda: see `export_core::steps::fetch`.
 
-use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client_from_env};
 use export_core::steps::json;
-use export_core::storage::S3Store;
+use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
-    let quicksight = SdkSnapshotJobs::new(quicksight_client_from_env().await);
-    let store = S3Store::from_env().await;
-    let (quicksight, store) = (&quicksight, &store);
+    let wiring = Wiring::from_env().await?;
+    let (quicksight, store, slots) = (wiring.quicksight(), wiring.store(), wiring.slots());
+    let (quicksight, store, slots) = (&quicksight, &store, &slots);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::fetch_result(quicksight, store, event.payload)
+        json::fetch_result(quicksight, store, slots, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

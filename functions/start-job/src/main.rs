@@ -1,22 +1,22 @@
 //! `start-job` Lambda: see `export_core::steps::start`.
 
-use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client_from_env};
 use export_core::request_store::RequestReader;
 use export_core::steps::json;
-use export_core::storage::S3Store;
+use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
-    let quicksight = SdkSnapshotJobs::new(quicksight_client_from_env().await);
-    let store = S3Store::from_env().await;
+    let wiring = Wiring::from_env().await?;
+    let (quicksight, store) = (wiring.quicksight(), wiring.store());
     // Kept across invocations: a warm instance reads a run's request once.
     let requests = RequestReader::new();
-    let (quicksight, store, requests) = (&quicksight, &store, &requests);
+    let (quicksight, store, requests, durations) =
+        (&quicksight, &store, &requests, &wiring.coordination);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::start_job(quicksight, store, requests, event.payload)
+        json::start_job(quicksight, store, requests, durations, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -4,12 +4,32 @@ use serde::{Deserialize, Serialize};
 
 use super::run::{RecipientRef, RunRef};
 
+/// Input of `take-slot`: the recipient asks for one of the account's job
+/// slots and waits, with its task token, until it is given one.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TakeSlotInput {
+    pub run: RunRef,
+    pub recipient: RecipientRef,
+    /// `$$.Task.Token` of the waiting task. Not logged.
+    pub task_token: String,
+}
+
+/// What a waiting "Take a slot" task resumes with.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct SlotGrant {
+    /// Epoch seconds. The recipient's deadline is `JobTimeoutSeconds` later.
+    pub granted_at: u64,
+}
+
 /// Input of `start-job`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StartJobInput {
     pub run: RunRef,
     pub recipient: RecipientRef,
+    /// The recipient's slot: its deadline counts from the grant.
+    pub slot: SlotGrant,
     /// 1, or 2 when QuickSight asked for the job to be run again
     /// (RLS_CHANGED, CLS_CHANGED).
     #[serde(default = "first_attempt")]
@@ -30,8 +50,11 @@ pub struct JobHandle {
     pub dashboard_id: String,
     pub snapshot_job_id: String,
     pub attempt: u32,
+    /// Epoch seconds: when the job was started.
+    pub started_at: u64,
     /// Epoch seconds after which the job is no longer polled and the
-    /// recipient is recorded as `Export.JobTimedOut`.
+    /// recipient is recorded as `Export.JobTimedOut`: `JobTimeoutSeconds`
+    /// after its slot was granted.
     pub deadline: u64,
     /// How long the state machine waits before the first check.
     pub check_in_seconds: u64,

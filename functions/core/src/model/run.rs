@@ -92,3 +92,17 @@ pub struct RunRecord {
     pub recipients: usize,
     pub settings: RunSettings,
 }
+
+/// The EventBridge event Step Functions sends when an execution's status
+/// changes: the reaper's input (only the fields it reads).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ExecutionStatusChange {
+    pub detail: ExecutionStatusDetail,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ExecutionStatusDetail {
+    #[serde(rename = "executionArn")]
+    pub execution_arn: String,
+    pub status: String,
+}

@@ -155,6 +155,7 @@ impl SnapshotJobs for FakeSnapshotJobs {
         Ok(JobDescription {
             status: found.status.clone(),
             created_at: None,
+            updated_at: None,
             configuration: Some(found.configuration.clone()),
         })
     }

@@ -7,6 +7,7 @@ use std::future::Future;
 use crate::error::ApiError;
 use crate::model::{DashboardParameters, ErrorDetail, FileGroup, RlsTag};
 
+pub mod budgeted;
 pub mod fake;
 pub mod sdk;
 
@@ -67,6 +68,9 @@ pub struct JobDescription {
     pub status: JobStatus,
     /// Epoch seconds.
     pub created_at: Option<f64>,
+    /// Epoch seconds: when its status last changed (for a finished job,
+    /// when it finished).
+    pub updated_at: Option<f64>,
     /// What the job was asked to do, as far as QuickSight says (it redacts
     /// the user configuration): enough to tell our job from another.
     pub configuration: Option<JobConfigurationSummary>,

@@ -370,6 +370,7 @@ impl SnapshotJobs for SdkSnapshotJobs {
         Ok(JobDescription {
             status: status_from_sdk(output.job_status()),
             created_at: output.created_time().map(|t| t.as_secs_f64()),
+            updated_at: output.last_updated_time().map(|t| t.as_secs_f64()),
             configuration: output.snapshot_configuration().map(summary_from_sdk),
         })
     }

@@ -1,11 +1,16 @@
 //! `check-job`: where a job stands, and when to look again. Polling ends at
-//! the recipient's deadline whatever QuickSight answers.
+//! the recipient's deadline whatever QuickSight answers. A job seen
+//! finished leaves its duration in the log, for the next jobs' first check.
 
-use tracing::info;
+use tracing::{info, warn};
 
+use super::deadline::refusal_until;
+use super::start::expected_duration;
+use crate::coordination::{DurationLog, dashboard_key};
 use crate::error::ExportError;
 use crate::model::{JobCheck, JobHandle, JobProgress, JobStepInput};
-use crate::quicksight::{JobRef, JobStatus, SnapshotJobs};
+use crate::pacing::next_check_seconds;
+use crate::quicksight::{JobDescription, JobRef, JobStatus, SnapshotJobs};
 use crate::time::now_epoch_seconds;
 
 pub fn job_ref(handle: &JobHandle) -> JobRef {
@@ -17,23 +22,33 @@ pub fn job_ref(handle: &JobHandle) -> JobRef {
     }
 }
 
-pub async fn check_job<Q: SnapshotJobs>(
+fn dashboard_of(job: &JobHandle) -> String {
+    dashboard_key(&job.account_id, &job.region, &job.dashboard_id)
+}
+
+pub async fn check_job<Q: SnapshotJobs, D: DurationLog>(
     quicksight: &Q,
+    durations: &D,
     input: JobStepInput,
 ) -> Result<JobCheck, ExportError> {
-    check_job_at(quicksight, input, now_epoch_seconds() as u64).await
+    check_job_at(quicksight, durations, input, now_epoch_seconds()).await
 }
 
 /// [`check_job`] at a given time (epoch seconds), for tests.
-pub async fn check_job_at<Q: SnapshotJobs>(
+pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog>(
     quicksight: &Q,
+    durations: &D,
     input: JobStepInput,
-    now: u64,
+    now: f64,
 ) -> Result<JobCheck, ExportError> {
     let job = &input.job;
-    let description = quicksight.describe(&job_ref(job)).await?;
+    let now_secs = now as u64;
+    let description = quicksight
+        .describe(&job_ref(job))
+        .await
+        .map_err(|e| refusal_until(job.deadline, now_secs, e))?;
     let status = match &description.status {
-        JobStatus::Queued | JobStatus::Running if now >= job.deadline => {
+        JobStatus::Queued | JobStatus::Running if now_secs >= job.deadline => {
             JobProgress::DeadlinePassed
         }
         JobStatus::Queued | JobStatus::Running => JobProgress::Pending,
@@ -46,17 +61,24 @@ pub async fn check_job_at<Q: SnapshotJobs>(
             )));
         }
     };
-    // The next look: a poll interval, but never past the deadline (and at
-    // least a second, as a Wait of 0 would spin).
-    let remaining = job.deadline.saturating_sub(now);
-    let check_in_seconds = u64::from(input.run.settings.poll_interval_seconds)
-        .min(remaining)
-        .max(1);
+    let remaining = job.deadline.saturating_sub(now_secs);
+    let check_in_seconds = match status {
+        JobProgress::Pending => {
+            let expected = expected_duration(durations, &dashboard_of(job)).await;
+            let elapsed = now - job.started_at as f64;
+            next_check_seconds(expected, elapsed, &input.run.settings, remaining)
+        }
+        _ => 1,
+    };
+    if status == JobProgress::Completed {
+        record_duration(durations, job, &description, now).await;
+    }
     info!(
         recipient_id = %job.recipient_id,
         snapshot_job_id = %job.snapshot_job_id,
         job_status = description.status.as_str(),
         seconds_to_deadline = remaining,
+        check_in_seconds,
         "snapshot job checked"
     );
     Ok(JobCheck {
@@ -64,4 +86,31 @@ pub async fn check_job_at<Q: SnapshotJobs>(
         job_status: description.status.as_str().to_string(),
         check_in_seconds,
     })
+}
+
+/// How long a finished job took, by QuickSight's own times when it gives
+/// them (so the polls' timing does not inflate it), else by ours. A log
+/// that cannot take it costs the estimate, never the check.
+async fn record_duration<D: DurationLog>(
+    durations: &D,
+    job: &JobHandle,
+    description: &JobDescription,
+    now: f64,
+) {
+    let (started, finished) = match (description.created_at, description.updated_at) {
+        (Some(created), Some(updated)) if updated >= created => (created, updated),
+        _ => (job.started_at as f64, now),
+    };
+    let finished_ms = (finished * 1000.0) as u64;
+    if let Err(e) = durations
+        .record(
+            &dashboard_of(job),
+            &job.snapshot_job_id,
+            finished_ms,
+            finished - started,
+        )
+        .await
+    {
+        warn!(error = %e, "a job duration could not be recorded");
+    }
 }

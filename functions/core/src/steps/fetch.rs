@@ -5,7 +5,11 @@
 use tracing::info;
 
 use super::check::job_ref;
+use super::deadline::refusal_until;
 use super::record::record_outcome;
+use super::slots::{SlotService, holder_of};
+use crate::callbacks::TaskCallbacks;
+use crate::coordination::SlotTable;
 use crate::error::{ApiError, ExportError};
 use crate::model::{
     ErrorDetail, FetchedResult, FileOutcome, JobStepInput, OutcomeStatus, RecipientOutcome,
@@ -13,7 +17,7 @@ use crate::model::{
 use crate::quicksight::{JobStatus, SnapshotJobs};
 use crate::settings::MAX_JOB_ATTEMPTS;
 use crate::storage::ObjectStore;
-use crate::time::{format_rfc3339, now_epoch_seconds};
+use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 
 /// Error types after which QuickSight's guidance is to run the job again:
 /// row- or column-level security changed while it ran.
@@ -21,13 +25,19 @@ const RUN_AGAIN_ERRORS: &[&str] = &["RLS_CHANGED", "CLS_CHANGED"];
 
 /// Before the job is terminal this fails with
 /// `QuickSight.PreconditionNotMetException`, for the caller to wait and retry.
-pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore>(
+/// Once the outcome is recorded, the recipient's slot goes back to the
+/// semaphore (and on to whoever waits).
+pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
     quicksight: &Q,
     store: &S,
+    slots: &SlotService<T, C>,
     input: JobStepInput,
 ) -> Result<FetchedResult, ExportError> {
     let job = &input.job;
-    let result = quicksight.result(&job_ref(job)).await?;
+    let result = quicksight
+        .result(&job_ref(job))
+        .await
+        .map_err(|e| refusal_until(job.deadline, now_epoch_seconds() as u64, e))?;
     let status = match &result.status {
         JobStatus::Completed => OutcomeStatus::Completed,
         JobStatus::Failed => OutcomeStatus::Failed,
@@ -97,6 +107,12 @@ pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore>(
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
     record_outcome(store, &input.run, &outcome).await?;
+    slots
+        .release(
+            &holder_of(&input.run.execution_id, &job.recipient_id),
+            now_epoch_ms(),
+        )
+        .await?;
     info!(
         recipient_id = %outcome.recipient_id,
         snapshot_job_id = %job.snapshot_job_id,

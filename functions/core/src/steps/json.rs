@@ -5,12 +5,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::slots::SlotService;
+use crate::callbacks::TaskCallbacks;
+use crate::coordination::{DurationLog, SlotTable};
 use crate::error::ExportError;
 use crate::input;
+use crate::model::ExecutionStatusChange;
 use crate::quicksight::SnapshotJobs;
 use crate::request_store::RequestReader;
 use crate::settings::RunSettings;
 use crate::storage::ObjectStore;
+use crate::time::now_epoch_ms;
 
 fn parse<T: DeserializeOwned>(payload: Value, expected: &'static str) -> Result<T, ExportError> {
     input::parse(payload, expected)
@@ -36,43 +41,72 @@ pub async fn prepare_run<S: ObjectStore>(
     to_value(super::prepare_run(store, input, settings, export_bucket).await?)
 }
 
-pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
+pub async fn take_slot<T: SlotTable, C: TaskCallbacks>(
+    slots: &SlotService<T, C>,
+    payload: Value,
+) -> Result<Value, ExportError> {
+    let input = parse(payload, "take-slot input (run, recipient, task_token)")?;
+    let resumed = slots.take(input, now_epoch_ms()).await?;
+    // The task waits for its callback: this answer only shows in the logs.
+    to_value(serde_json::json!({ "handed_over": resumed }))
+}
+
+pub async fn start_job<Q: SnapshotJobs, S: ObjectStore, D: DurationLog>(
     quicksight: &Q,
     store: &S,
     requests: &RequestReader,
+    durations: &D,
     payload: Value,
 ) -> Result<Value, ExportError> {
-    let input = parse(payload, "start-job input (run, recipient, attempt)")?;
-    to_value(super::start_job(quicksight, store, requests, input).await?)
+    let input = parse(payload, "start-job input (run, recipient, slot, attempt)")?;
+    to_value(super::start_job(quicksight, store, requests, durations, input).await?)
 }
 
-pub async fn check_job<Q: SnapshotJobs>(
+pub async fn check_job<Q: SnapshotJobs, D: DurationLog>(
     quicksight: &Q,
+    durations: &D,
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "check-job input (run, job)")?;
-    to_value(super::check_job(quicksight, input).await?)
+    to_value(super::check_job(quicksight, durations, input).await?)
 }
 
-pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore>(
+pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
     quicksight: &Q,
     store: &S,
+    slots: &SlotService<T, C>,
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "fetch-result input (run, job)")?;
-    to_value(super::fetch_result(quicksight, store, input).await?)
+    to_value(super::fetch_result(quicksight, store, slots, input).await?)
 }
 
-pub async fn record_failure<S: ObjectStore>(
+pub async fn record_failure<S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
     store: &S,
+    slots: &SlotService<T, C>,
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(
         payload,
-        "record-failure input (run, recipient, job, failure)",
+        "record-failure input (run, recipient, attempt, job, failure)",
     )?;
-    let recorded = super::record_failure(store, input).await?;
+    let recorded = super::record_failure(store, slots, input).await?;
     to_value(serde_json::json!({ "recorded": recorded }))
+}
+
+pub async fn reap_slots<T: SlotTable, C: TaskCallbacks>(
+    slots: &SlotService<T, C>,
+    payload: Value,
+) -> Result<Value, ExportError> {
+    let event: ExecutionStatusChange = parse(
+        payload,
+        "Step Functions Execution Status Change event (detail.executionArn, detail.status)",
+    )?;
+    to_value(
+        slots
+            .reap(&event.detail.execution_arn, now_epoch_ms())
+            .await?,
+    )
 }
 
 pub async fn write_manifest<S: ObjectStore>(

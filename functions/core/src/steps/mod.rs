@@ -12,11 +12,13 @@
 //! ```
 
 pub mod check;
+pub mod deadline;
 pub mod fetch;
 pub mod json;
 pub mod manifest;
 pub mod prepare;
 pub mod record;
+pub mod slots;
 pub mod start;
 
 pub use check::check_job;

@@ -8,11 +8,14 @@
 use serde_json::Value;
 use tracing::{info, warn};
 
+use super::slots::{SlotService, holder_of};
+use crate::callbacks::TaskCallbacks;
+use crate::coordination::SlotTable;
 use crate::error::ExportError;
 use crate::layout;
 use crate::model::{ErrorDetail, OutcomeStatus, RecipientOutcome, RecordFailureInput, RunRef};
 use crate::storage::{ObjectStore, PutMode, StorageError};
-use crate::time::{format_rfc3339, now_epoch_seconds};
+use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 
 /// Whether this call wrote the outcome, or found one there already.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,9 +60,10 @@ pub async fn record_outcome<S: ObjectStore>(
 
 /// `record-failure`: the state machine caught a failed step (or stopped
 /// polling at the deadline) and records the recipient as failed, with the
-/// job's ID when one was started.
-pub async fn record_failure<S: ObjectStore>(
+/// job's ID when one was started; then its slot, if it had one, goes back.
+pub async fn record_failure<S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
     store: &S,
+    slots: &SlotService<T, C>,
     input: RecordFailureInput,
 ) -> Result<Recorded, ExportError> {
     let outcome = RecipientOutcome {
@@ -79,7 +83,14 @@ pub async fn record_failure<S: ObjectStore>(
         }),
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
-    record_outcome(store, &input.run, &outcome).await
+    let recorded = record_outcome(store, &input.run, &outcome).await?;
+    slots
+        .release(
+            &holder_of(&input.run.execution_id, &input.recipient.id),
+            now_epoch_ms(),
+        )
+        .await?;
+    Ok(recorded)
 }
 
 /// A Lambda error's Cause is its error payload as JSON; keep its message.

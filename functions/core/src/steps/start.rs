@@ -3,13 +3,16 @@
 //! this submission alone.
 
 use serde_json::json;
-use tracing::info;
+use tracing::{info, warn};
 
+use super::deadline::{ensure_before, refusal_until};
+use crate::coordination::{DurationLog, dashboard_key};
 use crate::error::{ApiError, ExportError};
 use crate::error_name::ErrorName;
 use crate::job_id::{JobBinding, snapshot_job_id};
 use crate::layout;
 use crate::model::{JobHandle, Recipient, StartJobInput};
+use crate::pacing::{RECENT_JOBS, expected_seconds, first_check_seconds};
 use crate::quicksight::{JobRef, SnapshotJobSpec, SnapshotJobs};
 use crate::redact::SecretValues;
 use crate::request_store::RequestReader;
@@ -19,11 +22,13 @@ use crate::time::now_epoch_seconds;
 use crate::validation::validate_job;
 
 /// Starts one recipient's job. A retried call finds the job it already
-/// started (same ID) and adopts it after checking it is the same job.
-pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
+/// started (same ID) and adopts it after checking it is the same job. The
+/// first check is timed from how long recent jobs of the dashboard took.
+pub async fn start_job<Q: SnapshotJobs, S: ObjectStore, D: DurationLog>(
     quicksight: &Q,
     store: &S,
     requests: &RequestReader,
+    durations: &D,
     input: StartJobInput,
 ) -> Result<JobHandle, ExportError> {
     if !(1..=MAX_JOB_ATTEMPTS).contains(&input.attempt) {
@@ -36,6 +41,9 @@ pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
         });
     }
     let run = &input.run;
+    let settings = &run.settings;
+    let deadline = input.slot.granted_at + u64::from(settings.job_timeout_seconds);
+    ensure_before(deadline, now_epoch_seconds() as u64, "the job's start")?;
     let stored = requests.read(store, &run.request).await?;
     let request = &stored.request;
     let recipient = recipient_at(
@@ -82,11 +90,21 @@ pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
             true
         }
         // QuickSight's message may quote a value it refused.
-        Err(e) => return Err(redacted(e, &secrets).into()),
+        Err(e) => {
+            return Err(refusal_until(
+                deadline,
+                now_epoch_seconds() as u64,
+                redacted(e, &secrets),
+            ));
+        }
     };
     let now = now_epoch_seconds() as u64;
-    let settings = &run.settings;
-    let timeout = u64::from(settings.job_timeout_seconds);
+    let dashboard = dashboard_key(
+        &spec.job.account_id,
+        &spec.job.region,
+        &spec.job.dashboard_id,
+    );
+    let expected = expected_duration(durations, &dashboard).await;
     info!(
         run_id = %run.run_id,
         recipient_id = %recipient.id,
@@ -103,10 +121,23 @@ pub async fn start_job<Q: SnapshotJobs, S: ObjectStore>(
         dashboard_id: spec.job.dashboard_id,
         snapshot_job_id: spec.job.snapshot_job_id,
         attempt: input.attempt,
-        deadline: now + timeout,
-        check_in_seconds: u64::from(settings.first_poll_seconds).min(timeout),
+        started_at: now,
+        deadline,
+        check_in_seconds: first_check_seconds(expected, settings, deadline.saturating_sub(now)),
         already_started,
     })
+}
+
+/// How long recent jobs of the dashboard took, when the log can say: a
+/// log that cannot answer costs the estimate, never the job.
+pub async fn expected_duration<D: DurationLog>(durations: &D, dashboard: &str) -> Option<f64> {
+    match durations.recent(dashboard, RECENT_JOBS).await {
+        Ok(recent) => expected_seconds(&recent),
+        Err(e) => {
+            warn!(error = %e, "recent job durations unavailable; polling at the run's settings");
+            None
+        }
+    }
 }
 
 /// The recipient the Map item names: at its index, with its ID.

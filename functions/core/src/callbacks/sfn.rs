@@ -1,0 +1,64 @@
+//! [`TaskCallbacks`] over `aws-sdk-sfn` (`SendTaskSuccess`). The endpoint
+//! comes from the standard `AWS_ENDPOINT_URL_SFN` when set.
+
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_sdk_sfn::Client;
+use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
+use tracing::instrument;
+
+use super::{Delivery, TaskCallbacks};
+use crate::coordination::CoordinationError;
+use crate::coordination::dynamodb::classify;
+
+#[derive(Clone, Debug)]
+pub struct SfnCallbacks {
+    client: Client,
+}
+
+impl SfnCallbacks {
+    /// Retries like the coordination table (3 attempts): a lost callback
+    /// costs a waiter its slot until it asks again.
+    pub fn new(shared: &SdkConfig) -> Self {
+        let config = aws_sdk_sfn::config::Builder::from(shared)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .build();
+        SfnCallbacks {
+            client: Client::from_conf(config),
+        }
+    }
+
+    pub async fn from_env() -> Self {
+        Self::new(&crate::quicksight::sdk::load_aws_config().await)
+    }
+}
+
+impl TaskCallbacks for SfnCallbacks {
+    #[instrument(skip(self, task_token, output), level = "debug")]
+    async fn succeed(
+        &self,
+        task_token: &str,
+        output: String,
+    ) -> Result<Delivery, CoordinationError> {
+        let result = Box::pin(
+            self.client
+                .send_task_success()
+                .task_token(task_token)
+                .output(output)
+                .send(),
+        )
+        .await;
+        match result {
+            Ok(_) => Ok(Delivery::Delivered),
+            Err(SdkError::ServiceError(s))
+                if matches!(
+                    s.err().code(),
+                    Some("TaskTimedOut" | "TaskDoesNotExist" | "InvalidToken")
+                ) =>
+            {
+                Ok(Delivery::TaskGone)
+            }
+            Err(e) => Err(classify("SendTaskSuccess", e)),
+        }
+    }
+}
