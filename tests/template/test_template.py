@@ -112,6 +112,8 @@ def test_each_function_is_rust_on_arm64_built_by_cargo_lambda(template):
         "CheckJobFunction",
         "FetchResultFunction",
         "RecordFailureFunction",
+        "TakeSlotFunction",
+        "ReapSlotsFunction",
         "WriteManifestFunction",
     }
     globals_ = template["Globals"]["Function"]
@@ -156,6 +158,10 @@ def test_no_wildcard_actions_and_quicksight_is_scoped_to_the_account(template):
         for action in actions:
             assert "*" not in action, f"{name}: {action}"
         resource = json.dumps(statement["Resource"])
+        # Callbacks have no resource-level permission: a task token names
+        # the task. That one action is the only one allowed on "*".
+        if actions == ["states:SendTaskSuccess"]:
+            continue
         assert resource != '"*"', name
         if any(a.startswith("quicksight:") for a in actions):
             assert "${AWS::AccountId}:dashboard/" in resource, f"{name}: {resource}"
@@ -253,8 +259,63 @@ def test_each_task_outlasts_its_function_so_lambdas_own_timeout_fires_first(temp
 
     seen = 0
     for name, task in tasks(definition["States"]):
+        # A callback task waits for its token, not for the function.
+        if task["Resource"].endswith(".waitForTaskToken"):
+            assert task["Parameters"]["FunctionName"] in by_arn, name
+            continue
         function = template["Resources"][by_arn[task["Resource"]]]["Properties"]
         timeout = function.get("Timeout", global_timeout)
         assert task["TimeoutSeconds"] > timeout, f"{name}: Task {task['TimeoutSeconds']} s, function {timeout} s"
         seen += 1
     assert seen == 7
+
+
+def test_the_coordination_table_is_on_demand_recoverable_and_encrypted(template):
+    table = template["Resources"]["CoordinationTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    encrypted = table["SSESpecification"]["Fn::If"]
+    assert encrypted[0] == "HasKmsKey"
+    assert encrypted[1]["SSEEnabled"] and encrypted[2]["SSEEnabled"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_table_only(template):
+    users = set()
+    for name, statement in all_statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if any(a.startswith("dynamodb:") for a in actions):
+            assert statement["Resource"] == {"Fn::GetAtt": ["CoordinationTable", "Arn"]}, name
+            assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions, name
+            users.add(name)
+    assert users == {
+        "StartJobFunction",
+        "CheckJobFunction",
+        "FetchResultFunction",
+        "RecordFailureFunction",
+        "TakeSlotFunction",
+        "ReapSlotsFunction",
+    }
+    callers = {name for name, s in all_statements(template) if s["Action"] == "states:SendTaskSuccess"}
+    assert callers == {"FetchResultFunction", "RecordFailureFunction", "TakeSlotFunction", "ReapSlotsFunction"}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables == {
+        "COORDINATION_TABLE": {"Ref": "CoordinationTable"},
+        "SLOT_CAP": {"Ref": "SlotCap"},
+        "QUICKSIGHT_CALLS_PER_SECOND": {"Ref": "QuickSightCallsPerSecond"},
+    }
+    assert template["Parameters"]["SlotCap"]["Default"] == 12
+    assert template["Parameters"]["SlotCap"]["MaxValue"] == 12
+    assert template["Parameters"]["QuickSightCallsPerSecond"]["MaxValue"] == 10
+
+
+def test_the_reaper_runs_on_this_state_machines_ended_executions(template):
+    events = template["Resources"]["ReapSlotsFunction"]["Properties"]["Events"]
+    pattern = events["ExecutionEnded"]["Properties"]["Pattern"]
+    assert events["ExecutionEnded"]["Type"] == "EventBridgeRule"
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "TIMED_OUT"]
+    arn = pattern["detail"]["stateMachineArn"][0]["Fn::Sub"]
+    assert arn.endswith(":stateMachine:${AWS::StackName}-export-dashboard")

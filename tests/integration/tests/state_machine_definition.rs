@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use export_core::error_name::ErrorName;
+use export_core::settings;
 use serde_json::Value;
 
 const LAMBDA_SERVICE_ERRORS: &[&str] = &[
@@ -150,21 +151,44 @@ fn every_task_has_a_timeout_and_retries_only_what_is_retryable() {
 fn every_child_path_ends_in_a_recorded_outcome() {
     let child = child_states();
     let by_name: std::collections::HashMap<_, _> = child.iter().cloned().collect();
-    // Every QuickSight step is caught and recorded as the recipient's failure.
+    // Every step is caught and recorded as the recipient's failure; a
+    // refusal for lack of room first waits and tries again (the step itself
+    // turns it into Export.JobTimedOut at the deadline).
     for name in [
+        "Take a slot",
         "Start the snapshot job",
         "Check the job",
         "Fetch the result",
     ] {
         let catches = by_name[name]["Catch"].as_array().expect("a Catch");
-        assert_eq!(catches.len(), 1, "{name}");
+        let last = catches.last().unwrap();
         assert_eq!(
-            catches[0]["ErrorEquals"],
+            last["ErrorEquals"],
             serde_json::json!(["States.ALL"]),
             "{name}"
         );
-        assert_eq!(catches[0]["ResultPath"], "$.failure", "{name}");
-        assert_eq!(catches[0]["Next"], "Record the failure", "{name}");
+        assert_eq!(last["ResultPath"], "$.failure", "{name}");
+        assert_eq!(last["Next"], "Record the failure", "{name}");
+        for room in &catches[..catches.len() - 1] {
+            for error in room["ErrorEquals"].as_array().unwrap() {
+                assert!(
+                    [
+                        ErrorName::Throttling.as_str(),
+                        ErrorName::LimitExceeded.as_str()
+                    ]
+                    .contains(&error.as_str().unwrap()),
+                    "{name} loops on {error}"
+                );
+            }
+            let wait = &by_name[room["Next"].as_str().unwrap()];
+            assert_eq!(wait["Type"], "Wait", "{name}");
+            assert_eq!(wait["Next"], name, "{name} is tried again after the wait");
+            assert_eq!(
+                wait["Seconds"].as_u64(),
+                Some(u64::from(settings::THROTTLED_WAIT_SECONDS)),
+                "{name}"
+            );
+        }
     }
     let record = &by_name["Record the failure"];
     assert_eq!(record["Next"], "Outcome recorded");
@@ -191,21 +215,51 @@ fn every_child_path_ends_in_a_recorded_outcome() {
 }
 
 #[test]
-fn the_limit_retrier_outlasts_other_tenants_jobs() {
+fn the_waits_the_history_bound_assumes_are_the_definitions() {
     let definition = definition();
-    let start = &definition["States"]["Export for every recipient"]["ItemProcessor"]["States"]["Start the snapshot job"];
-    let limit = start["Retry"]
+    assert_eq!(
+        definition["TimeoutSeconds"].as_u64(),
+        Some(u64::from(settings::EXECUTION_TIMEOUT_SECONDS))
+    );
+    let child = child_states();
+    let by_name: std::collections::HashMap<_, _> = child.iter().cloned().collect();
+    let take = &by_name["Take a slot"];
+    assert_eq!(
+        take["Resource"],
+        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    );
+    assert_eq!(
+        take["Parameters"]["Payload"]["task_token.$"],
+        "$$.Task.Token"
+    );
+    assert_eq!(
+        take["TimeoutSeconds"].as_u64(),
+        Some(u64::from(settings::SLOT_WAIT_SECONDS))
+    );
+    // Asking again after each silent wait lasts as long as the execution may.
+    let again = take["Retry"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["ErrorEquals"] == serde_json::json!([ErrorName::LimitExceeded.as_str()]))
-        .expect("a LimitExceeded retrier");
-    let (mut wait, mut total) = (limit["IntervalSeconds"].as_f64().unwrap(), 0.0);
-    let cap = limit["MaxDelaySeconds"].as_f64().unwrap();
-    for _ in 0..limit["MaxAttempts"].as_u64().unwrap() {
-        total += wait.min(cap);
-        wait *= limit["BackoffRate"].as_f64().unwrap();
+        .find(|r| r["ErrorEquals"] == serde_json::json!(["States.Timeout"]))
+        .expect("a retrier that asks again");
+    assert!(
+        again["MaxAttempts"].as_u64().unwrap() * u64::from(settings::SLOT_WAIT_SECONDS)
+            >= u64::from(settings::EXECUTION_TIMEOUT_SECONDS)
+    );
+    // The lap the bound counts: at most six retries before the Catch.
+    for name in [
+        "Start the snapshot job",
+        "Check the job",
+        "Fetch the result",
+    ] {
+        for retrier in by_name[name]["Retry"].as_array().unwrap() {
+            let errors = retrier["ErrorEquals"].as_array().unwrap();
+            if errors.iter().any(|e| {
+                e == ErrorName::Throttling.as_str() || e == ErrorName::LimitExceeded.as_str()
+            }) {
+                assert!(retrier["MaxAttempts"].as_u64().unwrap() <= 6, "{name}");
+            }
+        }
     }
-    // Full jitter halves the expected wait; still well over an hour.
-    assert!(total / 2.0 > 3600.0, "only {total} s of retries");
 }

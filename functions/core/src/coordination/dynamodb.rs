@@ -12,7 +12,8 @@
 //! conditional write (`size(leases) < :cap`); the cap is at most a few
 //! dozen, far from DynamoDB's 400 KB item limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -47,6 +48,9 @@ pub fn table_from_env() -> Result<String, ExportError> {
 pub struct DynamoCoordination {
     client: Client,
     table: String,
+    /// The kinds whose leases item this instance has made sure exists: a
+    /// lease is written into it (`SET leases.#h`), which needs the map.
+    ready: Arc<Mutex<HashSet<SlotKind>>>,
 }
 
 impl DynamoCoordination {
@@ -65,6 +69,7 @@ impl DynamoCoordination {
         DynamoCoordination {
             client,
             table: table.into(),
+            ready: Arc::default(),
         }
     }
 
@@ -81,8 +86,12 @@ impl DynamoCoordination {
         ])
     }
 
-    /// Creates the empty leases item of a kind, unless it exists.
+    /// Creates the empty leases item of a kind unless it exists, once per
+    /// instance.
     async fn ensure_leases_item(&self, kind: SlotKind) -> Result<(), CoordinationError> {
+        if self.ready.lock().unwrap().contains(&kind) {
+            return Ok(());
+        }
         let mut item = self.key(leases_pk(kind), "leases".into());
         item.insert("leases".into(), AttributeValue::M(HashMap::new()));
         let result = Box::pin(
@@ -95,10 +104,12 @@ impl DynamoCoordination {
         )
         .await;
         match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()),
-            Err(e) => Err(classify("PutItem", e)),
+            Ok(_) => {}
+            Err(e) if is_condition_failed(&e) => {}
+            Err(e) => return Err(classify("PutItem", e)),
         }
+        self.ready.lock().unwrap().insert(kind);
+        Ok(())
     }
 
     async fn try_grant(
@@ -282,17 +293,10 @@ impl SlotTable for DynamoCoordination {
         lease: &Lease,
         cap: u32,
     ) -> Result<bool, CoordinationError> {
-        match self.try_grant(kind, lease, cap).await {
-            Ok(granted) => Ok(granted),
-            // The first lease of this kind ever: make the item, then retry.
-            Err(SdkError::ServiceError(s)) if s.err().code() == Some("ValidationException") => {
-                self.ensure_leases_item(kind).await?;
-                self.try_grant(kind, lease, cap)
-                    .await
-                    .map_err(|e| classify("UpdateItem", e))
-            }
-            Err(e) => Err(classify("UpdateItem", e)),
-        }
+        self.ensure_leases_item(kind).await?;
+        self.try_grant(kind, lease, cap)
+            .await
+            .map_err(|e| classify("UpdateItem", e))
     }
 
     #[instrument(skip(self), level = "debug")]
@@ -302,6 +306,7 @@ impl SlotTable for DynamoCoordination {
         holder: &Holder,
         granted_at_ms: Option<u64>,
     ) -> Result<bool, CoordinationError> {
+        self.ensure_leases_item(kind).await?;
         let mut request = self
             .client
             .update_item()
@@ -318,10 +323,6 @@ impl SlotTable for DynamoCoordination {
         match Box::pin(request.send()).await {
             Ok(_) => Ok(true),
             Err(e) if is_condition_failed(&e) => Ok(false),
-            // No leases item at all: nothing to revoke.
-            Err(SdkError::ServiceError(s)) if s.err().code() == Some("ValidationException") => {
-                Ok(false)
-            }
             Err(e) => Err(classify("UpdateItem", e)),
         }
     }

@@ -8,15 +8,19 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_quicksight::config::{Credentials, SharedCredentialsProvider};
 use export_core::ExportError;
+use export_core::callbacks::fake::FakeCallbacks;
+use export_core::coordination::memory::MemoryCoordination;
 use export_core::error_name::ErrorName;
 use export_core::layout;
 use export_core::model::{
     ExecutionRef, FetchedResult, JobCheck, JobHandle, JobProgress, JobStepInput, ObjectRef,
-    RecipientOutcome, RecipientRef, RunRef, StartJobInput,
+    RecipientOutcome, RecipientRef, RunRef, SlotGrant, StartJobInput,
 };
 use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
+use export_core::settings::SharedLimits;
+use export_core::steps::slots::SlotService;
 use export_core::steps::{self, prepare::PrepareRunInput};
 use export_core::storage::memory::MemoryStore;
 use quicksight_sim::{RunningSim, SimConfig};
@@ -89,6 +93,8 @@ pub struct Run {
     pub qs: SdkSnapshotJobs,
     pub store: MemoryStore,
     pub requests: RequestReader,
+    pub durations: MemoryCoordination,
+    pub slots: SlotService<MemoryCoordination, FakeCallbacks>,
     pub run: RunRef,
     pub recipients: Vec<String>,
 }
@@ -124,6 +130,12 @@ impl Run {
             qs: quicksight_at(endpoint),
             store,
             requests: RequestReader::new(),
+            durations: MemoryCoordination::new(),
+            slots: SlotService {
+                table: MemoryCoordination::new(),
+                callbacks: FakeCallbacks::new(),
+                limits: SharedLimits::default(),
+            },
             run: prepared.run,
             recipients: recipients.iter().map(|s| s.to_string()).collect(),
         }
@@ -141,6 +153,9 @@ impl Run {
                 index,
                 id: recipient.into(),
             },
+            slot: SlotGrant {
+                granted_at: export_core::time::now_epoch_seconds() as u64,
+            },
             attempt: 1,
         }
     }
@@ -150,6 +165,7 @@ impl Run {
             &self.qs,
             &self.store,
             &self.requests,
+            &self.durations,
             self.start_input(recipient),
         )
         .await
@@ -163,11 +179,11 @@ impl Run {
     }
 
     pub async fn check(&self, job: &JobHandle) -> Result<JobCheck, ExportError> {
-        steps::check_job(&self.qs, self.step(job)).await
+        steps::check_job(&self.qs, &self.durations, self.step(job)).await
     }
 
     pub async fn fetch(&self, job: &JobHandle) -> Result<FetchedResult, ExportError> {
-        steps::fetch_result(&self.qs, &self.store, self.step(job)).await
+        steps::fetch_result(&self.qs, &self.store, &self.slots, self.step(job)).await
     }
 
     /// The outcome object written for `recipient`, if any.

@@ -1,0 +1,216 @@
+//! The coordination table's real adapter (`aws-sdk-dynamodb`) against
+//! moto's DynamoDB: the conditional writes the semaphore relies on, the
+//! call budget's spacing and the duration log, as DynamoDB evaluates them.
+//!
+//! Needs `moto_server` on PATH (scripts/test puts the project's pinned venv
+//! first: `source scripts/env.sh`).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use export_core::coordination::{
+    CallBudget, DurationLog, DynamoCoordination, Holder, Lease, SlotKind, SlotTable, Waiter,
+};
+
+mod common;
+
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_moto() -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect(
+            "moto_server not found: run through scripts/test, or `source scripts/env.sh` first",
+        );
+    let endpoint = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Moto { child, endpoint };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("moto_server did not listen on {endpoint}");
+}
+
+async fn table(moto: &Moto) -> DynamoCoordination {
+    let config = aws_sdk_dynamodb::config::Builder::from(&common::shared_config())
+        .endpoint_url(&moto.endpoint)
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name("coordination")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attribute("pk"))
+        .attribute_definitions(attribute("sk"))
+        .send()
+        .await
+        .expect("the table is created");
+    DynamoCoordination::from_client(client, "coordination")
+}
+
+fn lease(run: &str, recipient: &str, granted_at_ms: u64) -> Lease {
+    Lease {
+        holder: Holder {
+            run: run.into(),
+            recipient: recipient.into(),
+        },
+        granted_at_ms,
+        expires_at_ms: granted_at_ms + 60_000,
+    }
+}
+
+#[tokio::test]
+async fn leases_are_granted_up_to_the_cap_once_per_holder_and_revoked_by_grant() {
+    let moto = start_moto().await;
+    let table = table(&moto).await;
+    let kind = SlotKind::Snapshot;
+    assert!(table.leases(kind).await.unwrap().is_empty());
+    // The first grant ever creates the leases item.
+    assert!(
+        table
+            .grant(kind, &lease("arn:run:1", "a", 1), 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !table
+            .grant(kind, &lease("arn:run:1", "a", 2), 2)
+            .await
+            .unwrap(),
+        "once per holder"
+    );
+    assert!(
+        table
+            .grant(kind, &lease("arn:run:2", "b", 3), 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !table
+            .grant(kind, &lease("arn:run:2", "c", 4), 2)
+            .await
+            .unwrap(),
+        "the cap"
+    );
+    let leases = table.leases(kind).await.unwrap();
+    assert_eq!(leases.len(), 2);
+    let a = leases.iter().find(|l| l.holder.recipient == "a").unwrap();
+    assert_eq!((a.holder.run.as_str(), a.granted_at_ms), ("arn:run:1", 1));
+
+    // Revoking another grant of the same holder leaves the lease.
+    assert!(!table.revoke(kind, &a.holder, Some(99)).await.unwrap());
+    assert!(table.revoke(kind, &a.holder, Some(1)).await.unwrap());
+    assert!(
+        !table.revoke(kind, &a.holder, None).await.unwrap(),
+        "gone already"
+    );
+    assert!(
+        table
+            .grant(kind, &lease("arn:run:2", "c", 5), 2)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_waiter_keeps_its_place_with_a_new_token_and_is_removed_only_with_its_token() {
+    let moto = start_moto().await;
+    let table = table(&moto).await;
+    let kind = SlotKind::Snapshot;
+    let holder = Holder {
+        run: "arn:run:1".into(),
+        recipient: "a".into(),
+    };
+    let waiter = |token: &str, since_ms| Waiter {
+        holder: holder.clone(),
+        task_token: token.into(),
+        since_ms,
+        lease_seconds: 4200,
+    };
+    table.add_waiter(kind, &waiter("t1", 10)).await.unwrap();
+    table.add_waiter(kind, &waiter("t2", 99)).await.unwrap();
+    let waiters = table.waiters(kind).await.unwrap();
+    assert_eq!(waiters, [waiter("t2", 10)]);
+    assert!(!table.remove_waiter(kind, &holder, "t1").await.unwrap());
+    assert!(table.remove_waiter(kind, &holder, "t2").await.unwrap());
+    assert!(table.waiters(kind).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_budget_spaces_calls_and_catches_up_with_the_clock_after_a_quiet_spell() {
+    let moto = start_moto().await;
+    let table = table(&moto).await;
+    let now = 1_800_000_000_000;
+    let first = table.reserve(125, now).await.unwrap();
+    assert!(first >= now && first < now + 250, "{first}");
+    let mut last = first;
+    for _ in 0..5 {
+        let next = table.reserve(125, now).await.unwrap();
+        assert_eq!(next, last + 125, "evenly spaced");
+        last = next;
+    }
+    // Ten seconds later the budget starts again at the clock, not behind it.
+    let later = table.reserve(125, now + 10_000).await.unwrap();
+    assert!((now + 10_000..now + 10_250).contains(&later), "{later}");
+}
+
+#[tokio::test]
+async fn recent_durations_come_newest_first() {
+    let moto = start_moto().await;
+    let table = table(&moto).await;
+    for (i, seconds) in [30.0, 31.5, 29.0].into_iter().enumerate() {
+        table
+            .record(
+                "acct#us-east-1#sales",
+                &format!("job-{i}"),
+                1_000 + i as u64,
+                seconds,
+            )
+            .await
+            .unwrap();
+    }
+    table
+        .record("acct#us-east-1#other", "job-x", 5_000, 99.0)
+        .await
+        .unwrap();
+    let recent = table.recent("acct#us-east-1#sales", 2).await.unwrap();
+    assert_eq!(recent, [29.0, 31.5]);
+}
