@@ -8,7 +8,7 @@ its own with its own history, readable with GetExecutionHistory. So that the
 local run can measure those histories (their size against the 25,000-event
 limit, the largest state payload) and scan them for tenant values, each
 child's events are written, as GetExecutionHistory's `events` would list them,
-to `$LOCAL_ENGINE_CHILD_HISTORY_DIR/<map run>/<item index>.json`.
+to `$LOCAL_ENGINE_CHILD_HISTORY_DIR/<execution name>--<map run>/<item index>.json`.
 
 Usage: python engine.py -H 127.0.0.1 -p PORT   (moto_server's own flags)
 The engine calls every service (Lambda, S3) at http://localhost:$MOTO_PORT.
@@ -39,8 +39,11 @@ def _eval_job_keeping_history(self, env, job):
     try:
         _eval_job(self, env, job)
     finally:
-        run = re.sub(r"[^A-Za-z0-9_.-]", "_", self._map_run_record.map_run_arn.split(":")[-1])
-        folder = os.path.join(HISTORY_DIR, run)
+        # A child sees its parent's context (moto does not make it an execution).
+        execution = env.states.context_object.context_object_data.get("Execution", {})
+        map_run = self._map_run_record.map_run_arn.split(":")[-1]
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{execution.get('Name', 'execution')}--{map_run}")
+        folder = os.path.join(HISTORY_DIR, name)
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, f"{job.job_index}.json"), "w") as out:
             json.dump(env.event_manager.get_event_history(), out, default=str)

@@ -1,14 +1,15 @@
-// The local end-to-end run behind `make run` / scripts/run-local: stores an
-// export request in the local bucket, starts the real state machine on it in
-// the local engine, and reports what happened, what it cost against AWS's
-// limits, and whether any tag or parameter value leaked.
+// The local end-to-end run behind `make run` / scripts/run-local: stores
+// export requests in the local bucket, starts the real state machine on
+// each in the local engine (several at once with --runs), and reports what
+// happened, what it cost against QuickSight's and AWS's limits, and whether
+// any tag or parameter value leaked.
 //
-//   node tools/local-stack/local-run.mjs [--request FILE | --recipients N]
+//   node tools/local-stack/local-run.mjs [--request FILE | --recipients N] [--runs M]
 //        [--job-seconds S] [--stop-after K] [-- quicksight-sim flags...]
 
 import { mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
-import { ROOT, startStack } from './stack.mjs';
+import { ROOT, startStack, slotState } from './stack.mjs';
 import {
   submitRun,
   waitForRun,
@@ -21,23 +22,29 @@ import {
   outcomesRecorded,
   invokeFunction,
   executionName,
+  callsPerJob,
+  idleSlotSampler,
 } from './runs.mjs';
 import { syntheticRequest, secretsOf } from './requests.mjs';
 
-const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--job-seconds S] [--stop-after K] [-- quicksight-sim flags]
+const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--runs M] [--job-seconds S] [--stop-after K] [-- quicksight-sim flags]
 
   --request FILE    the export request to run (default: examples/export-request.json)
   --recipients N    run a generated request of N recipients instead, each with tag values of its own
+  --runs M          start M requests at once (each its own execution, sharing the account's limits)
   --job-seconds S   simulated job duration (default 5)
-  --stop-after K    stop the execution once K outcomes are recorded, then write the manifest again
-                    from the outcomes, as README "Writing a manifest again" describes
+  --stop-after K    stop the first execution once K outcomes are recorded, then write its manifest
+                    again from the outcomes, as README "Writing a manifest again" describes
   -- FLAGS          passed to quicksight-sim, for example --fail-job acme=DASHBOARD_ACCESS_DENIED`;
 
 function parseArgs(argv) {
-  const args = { request: join(ROOT, 'examples', 'export-request.json'), recipients: null, jobSeconds: 5, stopAfter: null, simFlags: [] };
+  const args = { request: join(ROOT, 'examples', 'export-request.json'), recipients: null, runs: 1, jobSeconds: 5, stopAfter: null, simFlags: [] };
   const number = (flag, value) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${value}`);
+    if (!Number.isFinite(n) || n <= 0) {
+      console.error(`${flag} needs a positive number, got ${value}\n\n${USAGE}`);
+      process.exit(64);
+    }
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -47,6 +54,7 @@ function parseArgs(argv) {
       break;
     } else if (a === '--request') args.request = argv[++i];
     else if (a === '--recipients') args.recipients = Math.floor(number(a, argv[++i]));
+    else if (a === '--runs') args.runs = Math.floor(number(a, argv[++i]));
     else if (a === '--job-seconds') args.jobSeconds = number(a, argv[++i]);
     else if (a === '--stop-after') args.stopAfter = Math.floor(number(a, argv[++i]));
     else if (a === '--help' || a === '-h') {
@@ -62,125 +70,154 @@ function parseArgs(argv) {
 
 const args = parseArgs(process.argv.slice(2));
 const example = JSON.parse(readFileSync(args.request, 'utf8'));
-const request = args.recipients ? syntheticRequest(example, args.recipients) : example;
-const bucket = request.destination?.bucket ?? 'quicksight-exports-local';
-const recipients = request.recipients?.length ?? 0;
+// Each run a request of its own: generated ones with tag values of their own.
+const requests = Array.from({ length: args.runs }, () => (args.recipients ? syntheticRequest(example, args.recipients) : example));
+const bucket = example.destination?.bucket ?? 'quicksight-exports-local';
+const total = requests.reduce((n, r) => n + (r.recipients?.length ?? 0), 0);
 const workDir = join(ROOT, '.local-run');
 const logDir = join(workDir, 'logs');
 rmSync(workDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 
 const jobMs = Math.round(args.jobSeconds * 1000);
-const concurrency = 12;
+const cap = 12;
 // Real jobs take minutes; here seconds. Polling is scaled the same way.
 const settings = {
-  MAX_CONCURRENT_JOBS: String(concurrency),
+  MAX_CONCURRENT_JOBS: String(cap),
+  SLOT_CAP: String(cap),
   FIRST_POLL_SECONDS: String(Math.max(1, Math.round(args.jobSeconds))),
   POLL_INTERVAL_SECONDS: '1',
   JOB_TIMEOUT_SECONDS: '600',
 };
-// Jobs end a little before the first check, as a well-set FirstPollSeconds does.
+// Jobs (with their files written) end a little before a whole second, so
+// the first check, at whole seconds, finds them done.
 const simFlags = ['--job-duration-ms', String(Math.max(100, jobMs - 300)), '--queued-ms', String(Math.round(jobMs / 10)), ...args.simFlags];
 
 console.log(`Starting the local engine (moto), quicksight-sim (${simFlags.join(' ')}) and the functions...`);
 const stack = await startStack({ logDir, bucket, simFlags, settings });
 let exitCode = 0;
 try {
-  const run = await submitRun(stack, { request, name: executionName('local') });
-  console.log(`Stored the request at s3://${bucket}/${run.input.key}; execution ${run.name} started for ${recipients} recipients (logs in ${relative(ROOT, logDir)}/)`);
+  const stamp = executionName('local');
+  const runs = [];
+  for (const [i, request] of requests.entries()) {
+    runs.push(await submitRun(stack, { request, name: args.runs > 1 ? `${stamp}-${i + 1}` : stamp }));
+  }
+  console.log(
+    `Stored ${runs.length} request(s) under s3://${bucket}/requests/; execution(s) ${runs.map((r) => r.name).join(', ')} started for ${total} recipients (logs in ${relative(ROOT, logDir)}/)`,
+  );
+  const began = Date.now();
+  const idle = idleSlotSampler(stack, { cap, recipients: total });
   let lastLine = '';
   let stopped = false;
-  const result = await waitForRun(stack, run, {
-    onTick: async () => {
-      const recorded = outcomesRecorded(stack.invocations);
-      if (args.stopAfter && !stopped && recorded >= args.stopAfter) {
-        stopped = true;
-        console.log(`  ${recorded} outcomes recorded: stopping the execution`);
-        await stack.sfn('StopExecution', { executionArn: run.executionArn, error: 'LocalRun.Stopped', cause: '--stop-after' });
-      }
-      const stats = await stack.quicksight.stats().catch(() => null);
-      if (!stats) return;
-      const line =
-        `  ${String(recorded).padStart(5)}/${recipients} outcomes recorded | QuickSight: ${stats.running_now} jobs running, ` +
-        `${stats.jobs_completed} completed, ${stats.jobs_failed} failed, ${stats.throttled} calls throttled, ${stats.limit_exceeded} over the job cap`;
-      if (line !== lastLine) console.log(line);
-      lastLine = line;
-    },
-  });
+  const ticker = setInterval(async () => {
+    const recorded = outcomesRecorded(stack.invocations);
+    if (args.stopAfter && !stopped && recorded >= args.stopAfter) {
+      stopped = true;
+      console.log(`  ${recorded} outcomes recorded: stopping ${runs[0].name}`);
+      await stack.sfn('StopExecution', { executionArn: runs[0].executionArn, error: 'LocalRun.Stopped', cause: '--stop-after' });
+    }
+    const stats = await stack.quicksight.stats().catch(() => null);
+    if (!stats) return;
+    const line =
+      `  ${String(recorded).padStart(5)}/${total} outcomes recorded | QuickSight: ${stats.running_now} jobs running, ` +
+      `${stats.jobs_completed} completed, ${stats.jobs_failed} failed, ${stats.throttled} calls throttled, ${stats.limit_exceeded} over the job cap`;
+    if (line !== lastLine) console.log(line);
+    lastLine = line;
+  }, 1000);
+  const results = await Promise.all(runs.map((run) => waitForRun(stack, run)));
+  clearInterval(ticker);
+  const idleSlotSeconds = idle.stop();
+  const makespan = (Date.now() - began) / 1000;
 
-  let manifestUri = result.output?.manifest_uri;
-  if (result.status === 'SUCCEEDED') {
-    console.log(`\nThe execution succeeded in ${result.seconds.toFixed(1)} s.`);
-  } else {
-    console.log(`\nThe execution ended ${result.status}${result.error ? `: ${result.error}` : ''}${result.cause ? `\n  ${result.cause}` : ''}`);
-    exitCode = stopped ? 0 : 1;
-  }
-  // Where the run's objects are: prepare-run's output in the history.
-  const parentEvents = await historyOf(stack, run.executionArn);
-  const runPrefix = preparedRunOf(parentEvents)?.run_prefix;
-  if (runPrefix !== undefined && !manifestUri) {
-    // A stopped or failed run: the manifest is written again from the
-    // outcome objects, exactly as README "Writing a manifest again" says.
-    console.log(`Writing the manifest again from the outcomes: invoke write-manifest with {"bucket": "${bucket}", "run_prefix": "${runPrefix}"}`);
-    const summary = await invokeFunction(stack, 'write-manifest', { bucket, run_prefix: runPrefix });
-    manifestUri = summary.manifest_uri;
+  const scanned = { events: 0, hits: [] };
+  for (const [i, run] of runs.entries()) {
+    const result = results[i];
+    console.log(`\n${run.name}: ${result.status} in ${result.seconds.toFixed(1)} s${result.error ? ` (${result.error})` : ''}`);
+    if (result.status !== 'SUCCEEDED' && result.cause) console.log(`  ${result.cause}`);
+    if (result.status !== 'SUCCEEDED' && !(stopped && i === 0)) exitCode = 1;
+    const parentEvents = await historyOf(stack, run.executionArn);
+    const prepared = preparedRunOf(parentEvents);
+    if (['FAILED', 'TIMED_OUT', 'ABORTED'].includes(result.status)) {
+      // What the template's EventBridge rule does for such an execution
+      // (moto emits no EventBridge events): the reaper frees its slots.
+      const reaped = await invokeFunction(stack, 'reap-slots', {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn: run.executionArn, stateMachineArn: stack.stateMachineArn, name: run.name, status: result.status },
+      });
+      console.log(`  reap-slots (as the EventBridge rule runs it): ${reaped.leases} leases and ${reaped.waiters} waiters freed, ${reaped.handed_over} slots handed over`);
+    }
+    let manifestUri = result.output?.manifest_uri;
+    if (prepared && !manifestUri) {
+      // A stopped or failed run: the manifest is written again from the
+      // outcome objects, exactly as README "Writing a manifest again" says.
+      console.log(`  writing the manifest again from the outcomes: invoke write-manifest with {"bucket": "${bucket}", "run_prefix": "${prepared.run_prefix}"}`);
+      manifestUri = (await invokeFunction(stack, 'write-manifest', { bucket, run_prefix: prepared.run_prefix })).manifest_uri;
+    }
+    if (manifestUri) {
+      const manifest = await stack.s3.getJson(bucket, manifestUri.replace(`s3://${bucket}/`, ''));
+      const c = manifest.counts;
+      console.log(`  recipients: ${c.recipients}, completed: ${c.completed} (with file errors: ${c.completed_with_file_errors}), failed: ${c.failed} (no outcome: ${c.missing}), files: ${c.files}`);
+      const problems = manifest.recipients.filter((e) => e.status === 'failed' || e.files.some((f) => f.errors?.length));
+      for (const entry of problems.slice(0, 10)) {
+        const problem = entry.error ?? entry.files.flatMap((f) => f.errors ?? [])[0];
+        console.log(`    ${entry.recipient_id}: ${entry.status}, ${problem.type}: ${problem.message}`);
+      }
+      if (problems.length > 10) console.log(`    ... and ${problems.length - 10} more in the manifest`);
+      if (c.failed > c.missing || (c.missing > 0 && !(stopped && i === 0))) exitCode ||= 2;
+      console.log(`  manifest: ${manifestUri}`);
+    }
+    if (prepared) {
+      const calls = callsPerJob(stack.invocations, prepared.run_id);
+      console.log(`  QuickSight calls per job (by the functions that make them): median ${calls.median}, mean ${calls.mean.toFixed(2)}, max ${calls.max}`);
+    }
+    const children = childHistories(stack).filter((c) => c.mapRun.startsWith(`${run.name}--`));
+    for (const line of describeFigures(executionFigures(parentEvents, children))) console.log(`  ${line}`);
+
+    // The leak scan: every history event, payload, log and JSON object of the run.
+    const objects = [];
+    for (const k of prepared ? await stack.s3.list(bucket, `${prepared.run_prefix}/`) : []) {
+      if (k.endsWith('.json')) objects.push({ where: `s3://${bucket}/${k}`, text: (await stack.s3.get(bucket, k)).toString() });
+    }
+    const hits = findSecrets(secretsOf(requests[i]), { parentEvents, children, invocations: [], objects });
+    scanned.events += parentEvents.length + children.reduce((n, c) => n + c.events.length, 0);
+    scanned.hits.push(...hits);
+    // moto keeps objects in memory: copy the run to disk before it stops.
+    if (prepared) {
+      const mirror = join(workDir, 's3', bucket);
+      const keys = await stack.s3.list(bucket, `${prepared.run_prefix}/`);
+      for (const k of keys) {
+        const path = join(mirror, k);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, await stack.s3.get(bucket, k));
+      }
+      console.log(`  ${keys.length} objects -> ${relative(ROOT, join(mirror, prepared.run_prefix))}/ (outcomes/, files/<recipient>/, run.json, recipients.json, manifest.json)`);
+    }
   }
 
   const stats = await stack.quicksight.stats();
-  const waves = Math.ceil(recipients / concurrency);
+  const waves = Math.ceil(total / cap);
   const bound = waves * args.jobSeconds;
-  console.log(`  makespan ${result.seconds.toFixed(1)} s, lower bound ceil(${recipients}/${concurrency}) x ${args.jobSeconds} s = ${bound} s (ratio ${(result.seconds / bound).toFixed(2)})`);
-  if (manifestUri) {
-    const { key } = { key: manifestUri.replace(`s3://${bucket}/`, '') };
-    const manifest = await stack.s3.getJson(bucket, key);
-    const c = manifest.counts;
-    console.log(`  recipients: ${c.recipients}, completed: ${c.completed} (with file errors: ${c.completed_with_file_errors}), failed: ${c.failed} (no outcome: ${c.missing}), files: ${c.files}`);
-    const problems = manifest.recipients.filter((e) => e.status === 'failed' || e.files.some((f) => f.errors?.length));
-    for (const entry of problems.slice(0, 20)) {
-      const problem = entry.error ?? entry.files.flatMap((f) => f.errors ?? [])[0];
-      console.log(`    ${entry.recipient_id}: ${entry.status}, ${problem.type}: ${problem.message}`);
-    }
-    if (problems.length > 20) console.log(`    ... and ${problems.length - 20} more in the manifest`);
-    const assembled = stack.invocations.filter((i) => i.name === 'write-manifest' && !i.functionError).at(-1);
-    if (assembled) console.log(`  manifest assembled from ${c.recipients} outcome objects in ${(assembled.ms / 1000).toFixed(2)} s`);
-    if (c.failed > c.missing || (c.missing > 0 && !stopped)) exitCode ||= 2;
-  }
+  const slots = await slotState(stack);
+  console.log(`\nAll runs: ${total} recipients in ${makespan.toFixed(1)} s, lower bound ceil(${total}/${cap}) x ${args.jobSeconds} s = ${bound} s (ratio ${(makespan / bound).toFixed(3)})`);
   console.log(
-    `  QuickSight: ${stats.calls} calls (${(stats.calls / Math.max(1, stats.jobs_started)).toFixed(1)} per job), ${stats.throttled} throttled, ` +
-      `${stats.limit_exceeded} over the job cap, at most ${stats.max_running} jobs running at once`,
+    `  QuickSight: ${stats.calls} calls (${(stats.calls / Math.max(1, stats.jobs_started)).toFixed(2)} per job), ${stats.throttled} throttled, ` +
+      `${stats.limit_exceeded} over the job cap, at most ${stats.max_running} jobs running at once (cap ${cap})`,
   );
-
-  // What AWS would bound, and the leak scan, over everything the run wrote.
-  const children = childHistories(stack);
-  for (const line of describeFigures(executionFigures(parentEvents, children))) console.log(`  ${line}`);
-  const secrets = secretsOf(request);
+  console.log(
+    `  idle slot time while recipients waited to start: ${idleSlotSeconds.toFixed(1)} slot-seconds (${((100 * idleSlotSeconds) / (cap * makespan)).toFixed(1)} % of ${cap} slots x the makespan)`,
+  );
+  console.log(`  slots left in the table: ${slots.leases.length} leases, ${slots.waiters.length} waiters`);
   const logFiles = readdirSync(logDir).filter((f) => f.endsWith('.log')).map((f) => join(logDir, f));
-  const objects = [];
-  for (const k of runPrefix !== undefined ? await stack.s3.list(bucket, `${runPrefix}/`) : []) {
-    if (k.endsWith('.json')) objects.push({ where: `s3://${bucket}/${k}`, text: (await stack.s3.get(bucket, k)).toString() });
-  }
-  const hits = findSecrets(secrets, { parentEvents, children, invocations: stack.invocations, logFiles, objects });
+  const allSecrets = requests.flatMap(secretsOf);
+  scanned.hits.push(...findSecrets(allSecrets, { parentEvents: [], children: [], invocations: stack.invocations, logFiles }));
   console.log(
-    hits.length === 0
-      ? `  leak scan: none of the request's ${secrets.length} tag and parameter values appears in ${parentEvents.length + children.reduce((n, c) => n + c.events.length, 0)} history events, ${stack.invocations.length} Lambda payloads and answers, the logs or the run's JSON objects`
-      : `  leak scan: ${hits.length} hits!\n${hits.slice(0, 20).map((h) => `    ${h}`).join('\n')}`,
+    scanned.hits.length === 0
+      ? `  leak scan: none of the requests' ${new Set(allSecrets).size} tag and parameter values appears in ${scanned.events} history events, ${stack.invocations.length} Lambda payloads and answers, the logs or the runs' JSON objects`
+      : `  leak scan: ${scanned.hits.length} hits!\n${scanned.hits.slice(0, 20).map((h) => `    ${h}`).join('\n')}`,
   );
-  if (hits.length) exitCode = 3;
-
-  // moto keeps objects in memory: copy the run to disk before it stops.
-  if (runPrefix !== undefined) {
-    const keys = await stack.s3.list(bucket, `${runPrefix}/`);
-    const mirror = join(workDir, 's3', bucket);
-    for (const k of keys) {
-      const path = join(mirror, k);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, await stack.s3.get(bucket, k));
-    }
-    console.log(`\nManifest:  ${manifestUri}`);
-    console.log(`           -> ${relative(ROOT, join(mirror, runPrefix, 'manifest.json'))}`);
-    console.log(`Run:       s3://${bucket}/${runPrefix}/ (${keys.length} objects: outcomes/, files/<recipient>/, run.json, recipients.json)`);
-    console.log(`           -> ${relative(ROOT, join(mirror, runPrefix))}/`);
-  }
+  if (scanned.hits.length) exitCode = 3;
+  if (slots.leases.length || slots.waiters.length) exitCode ||= 4;
 } finally {
   await stack.stop();
 }

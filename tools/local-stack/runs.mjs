@@ -73,7 +73,8 @@ export async function historyOf(stack, executionArn) {
 
 /**
  * The child executions' histories kept by the local engine (engine.py):
- * one array of events per Distributed Map item, for every map run so far.
+ * one array of events per Distributed Map item, for every map run so far
+ * (`mapRun` starts with the parent execution's name and `--`).
  */
 export function childHistories(stack) {
   const histories = [];
@@ -192,4 +193,64 @@ export async function invokeFunction(stack, name, payload) {
     throw error;
   }
   return body;
+}
+
+/**
+ * QuickSight calls per recipient of one run, counted from the functions
+ * that make them (start-job, check-job, fetch-result: one call each, a
+ * retried one again), and their median and mean. Calls the simulator
+ * refused count too; so does a start that found its job and described it
+ * (one call more than counted here).
+ */
+export function callsPerJob(invocations, runId) {
+  const perRecipient = new Map();
+  for (const i of invocations) {
+    if (!['start-job', 'check-job', 'fetch-result'].includes(i.name)) continue;
+    let payload;
+    try {
+      payload = JSON.parse(i.payload.toString());
+    } catch {
+      continue;
+    }
+    if (payload.run?.run_id !== runId) continue;
+    const recipient = payload.recipient?.id ?? payload.job?.recipient_id;
+    perRecipient.set(recipient, (perRecipient.get(recipient) ?? 0) + 1);
+  }
+  const counts = [...perRecipient.values()].sort((a, b) => a - b);
+  const median = counts.length ? counts[Math.floor((counts.length - 1) / 2)] : 0;
+  const mean = counts.length ? counts.reduce((a, b) => a + b, 0) / counts.length : 0;
+  return { recipients: counts.length, median, mean, max: counts.at(-1) ?? 0 };
+}
+
+/**
+ * Samples the simulator every `everyMs` and adds up idle slot time: slots
+ * with no job running while some recipient had not started yet (the time a
+ * freed slot takes to be handed over and its next job started, and any
+ * poll that lands after a job ended). `stop()` returns slot-seconds.
+ */
+export function idleSlotSampler(stack, { cap, recipients, everyMs = 100 }) {
+  let idle = 0;
+  let last = Date.now();
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const stats = await stack.quicksight.stats();
+      const now = Date.now();
+      const notStarted = Math.max(0, recipients - stats.jobs_started);
+      if (notStarted > 0) idle += (Math.min(cap - stats.running_now, notStarted) * (now - last)) / 1000;
+      last = now;
+    } catch {
+      // the simulator is stopping
+    } finally {
+      busy = false;
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return idle;
+    },
+  };
 }

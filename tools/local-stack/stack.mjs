@@ -1,6 +1,6 @@
 // The local stack: everything a deployed stack has, on this machine.
 //
-//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3
+//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3, DynamoDB
 //   lambda-router.mjs           $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
 //   cargo lambda watch          the real function binaries (debug build)
 //   quicksight-sim              QuickSight's snapshot API, writing real files to moto's S3
@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { readFileSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -139,6 +139,46 @@ export function stepFunctionsClient(endpoint) {
   };
 }
 
+/** A DynamoDB client (JSON protocol) on `endpoint`. */
+export function dynamoDbClient(endpoint) {
+  return async function call(action, body = {}) {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${action}`,
+        authorization: authorization('dynamodb'),
+      },
+      body: JSON.stringify(body),
+    });
+    const parsed = await response.json();
+    if (!response.ok) throw new Error(`DynamoDB ${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? ''}`);
+    return parsed;
+  };
+}
+
+/** The coordination table's slot state: live leases and waiters. */
+export async function slotState(stack) {
+  const { Item } = await stack.dynamodb('GetItem', {
+    TableName: stack.coordinationTable,
+    Key: { pk: { S: 'slots#snapshot' }, sk: { S: 'leases' } },
+    ConsistentRead: true,
+  });
+  const leases = Object.entries(Item?.leases?.M ?? {}).map(([holder, v]) => ({
+    holder,
+    run: v.M.run.S,
+    grantedAtMs: Number(v.M.granted.N),
+    expiresAtMs: Number(v.M.expires.N),
+  }));
+  const { Items } = await stack.dynamodb('Query', {
+    TableName: stack.coordinationTable,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': { S: 'waiters#snapshot' } },
+    ConsistentRead: true,
+  });
+  return { leases, waiters: Items.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };
+}
+
 /** S3 calls on moto, path-style. */
 export function s3Client(endpoint) {
   const url = (bucket, key = '') => `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -250,11 +290,32 @@ async function startFunctions({ logDir, env, concurrency }) {
 }
 
 /**
+ * Starts every function's instances before the first run, as a deployed
+ * stack's are warm after its first minutes: cargo lambda watch starts an
+ * instance (`cargo run`) on demand, which takes seconds, not Lambda's
+ * ~100 ms cold start. `concurrency` empty invocations per function at once
+ * start that many instances; each answers Export.MalformedInput at once.
+ */
+async function warmUp(base, concurrency, logDir) {
+  const binaries = readdirSync(join(ROOT, 'functions')).filter((d) => d !== 'core');
+  await Promise.all(
+    binaries.flatMap((binary) =>
+      Array.from({ length: concurrency }, () =>
+        fetch(`${base}/2015-03-31/functions/${binary}/invocations`, { method: 'POST', body: '{}' }).then((r) => r.text()),
+      ),
+    ),
+  ).catch((error) => {
+    throw new Error(`the functions did not start (see ${join(logDir, 'functions.log')}): ${error.message}`);
+  });
+}
+
+/**
  * Starts the whole stack and creates the bucket and the state machine.
  * `settings` are the functions' environment (the SAM parameters).
  * `stop()` ends every process.
  */
 export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4 }) {
+  const coordinationTable = 'export-coordination';
   const stopped = [];
   const invocations = [];
   // A fresh stack leaves nothing of an earlier one in its folder.
@@ -275,7 +336,12 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
         AWS_SECRET_ACCESS_KEY: 'local',
         QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
         S3_ENDPOINT_URL: engine.endpoint,
+        // The SDK's standard per-service endpoints: DynamoDB and Step
+        // Functions (the callbacks) are moto's too.
+        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+        AWS_ENDPOINT_URL_SFN: engine.endpoint,
         EXPORT_BUCKET: bucket,
+        COORDINATION_TABLE: coordinationTable,
         ...settings,
       },
     });
@@ -288,8 +354,23 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     });
     stopped.push(router);
 
+    await warmUp(functions.base, concurrency, logDir);
     const s3 = s3Client(engine.endpoint);
     await s3.createBucket(bucket);
+    const dynamodb = dynamoDbClient(engine.endpoint);
+    // The template's CoordinationTable: keys pk and sk, on demand.
+    await dynamodb('CreateTable', {
+      TableName: coordinationTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+    });
     const sfn = stepFunctionsClient(engine.endpoint);
     const { stateMachineArn } = await sfn('CreateStateMachine', {
       name: 'export-dashboard',
@@ -305,6 +386,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       functions,
       s3,
       sfn,
+      dynamodb,
+      coordinationTable,
       stateMachineArn,
       childHistoryDir,
       /** Every Lambda invocation the engine made, in order. */
