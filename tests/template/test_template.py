@@ -298,7 +298,13 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
         "ReapSlotsFunction",
     }
     callers = {name for name, s in all_statements(template) if s["Action"] == "states:SendTaskSuccess"}
-    assert callers == {"FetchResultFunction", "RecordFailureFunction", "TakeSlotFunction", "ReapSlotsFunction"}
+    assert callers == {
+        "CheckJobFunction",
+        "FetchResultFunction",
+        "RecordFailureFunction",
+        "TakeSlotFunction",
+        "ReapSlotsFunction",
+    }
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables == {
         "COORDINATION_TABLE": {"Ref": "CoordinationTable"},

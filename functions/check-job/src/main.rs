@@ -9,10 +9,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     let wiring = Wiring::from_env().await?;
-    let quicksight = wiring.quicksight();
-    let (quicksight, durations) = (&quicksight, &wiring.coordination);
+    let (quicksight, slots) = (wiring.quicksight(), wiring.slots());
+    let (quicksight, durations, slots) = (&quicksight, &wiring.coordination, &slots);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::check_job(quicksight, durations, event.payload)
+        json::check_job(quicksight, durations, slots, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -62,23 +62,27 @@ pub const MAX_JOB_ATTEMPTS: u32 = 2;
 pub const LEASE_GRACE_SECONDS: u32 = 600;
 
 impl RunSettings {
-    /// The most status checks one child can make: polled every interval
-    /// from its slot to its deadline (both attempts share the deadline),
-    /// plus the first and the last check of each attempt.
+    /// The most status checks one child can make: each attempt polled
+    /// every interval from its slot to its deadline, plus its first and its
+    /// last check.
     pub fn max_checks_per_recipient(&self) -> u32 {
-        self.job_timeout_seconds
-            .div_ceil(self.poll_interval_seconds)
-            + 2 * MAX_JOB_ATTEMPTS
+        MAX_JOB_ATTEMPTS
+            * (self
+                .job_timeout_seconds
+                .div_ceil(self.poll_interval_seconds)
+                + 2)
     }
 
     /// The largest history a child execution can write at these settings:
-    /// every check, a throttled lap for every THROTTLED_WAIT_SECONDS of its
-    /// deadline, and a new ask for a slot every SLOT_WAIT_SECONDS of the
+    /// for each attempt (each takes a slot and has a deadline of its own),
+    /// every check and a throttled lap for every THROTTLED_WAIT_SECONDS of
+    /// its deadline; and a new ask for a slot every SLOT_WAIT_SECONDS of the
     /// execution's timeout. Each bound assumes the worst for the whole
     /// time, so their sum is far above what a child can reach.
     pub fn max_history_events_per_recipient(&self) -> u32 {
         HISTORY_EVENTS_PER_CHECK * self.max_checks_per_recipient()
             + HISTORY_EVENTS_PER_THROTTLED_LAP
+                * MAX_JOB_ATTEMPTS
                 * self.job_timeout_seconds.div_ceil(THROTTLED_WAIT_SECONDS)
             + HISTORY_EVENTS_PER_SLOT_ASK * EXECUTION_TIMEOUT_SECONDS.div_ceil(SLOT_WAIT_SECONDS)
             + HISTORY_EVENTS_BESIDE_CHECKS
@@ -253,29 +257,29 @@ mod tests {
     fn defaults_fit_a_child_history_four_times_over() {
         let settings = from(&[]).unwrap();
         assert_eq!(settings, RunSettings::default());
-        // 3600/30 + 4 = 124 checks (1,116 events), 30 throttled laps (810),
-        // 1,344 asks for a slot over 14 days (4,032), 500 more.
-        assert_eq!(settings.max_checks_per_recipient(), 124);
-        assert_eq!(settings.max_history_events_per_recipient(), 6_458);
+        // 2 x (3600/30 + 2) = 244 checks (2,196 events), 2 x 30 throttled
+        // laps (1,620), 1,344 asks for a slot over 14 days (4,032), 500 more.
+        assert_eq!(settings.max_checks_per_recipient(), 244);
+        assert_eq!(settings.max_history_events_per_recipient(), 8_348);
     }
 
     #[test]
     fn polling_that_could_outgrow_the_history_is_refused() {
-        // A day polled every 120 s: 724 checks (6,516), 720 laps (19,440).
+        // A day polled every 120 s: 1,444 checks (12,996), 1,440 laps (38,880).
         let error = from(&[
             ("JOB_TIMEOUT_SECONDS", "86400"),
             ("POLL_INTERVAL_SECONDS", "120"),
         ])
         .unwrap_err();
         assert!(error.to_string().contains("history events"), "{error}");
-        // Twelve hours polled every 120 s fit: 364 checks, 360 laps.
-        let half = from(&[
-            ("JOB_TIMEOUT_SECONDS", "43200"),
+        // Six hours polled every 120 s fit: 364 checks, 360 laps.
+        let six = from(&[
+            ("JOB_TIMEOUT_SECONDS", "21600"),
             ("POLL_INTERVAL_SECONDS", "120"),
         ])
         .unwrap();
         assert_eq!(
-            half.max_history_events_per_recipient(),
+            six.max_history_events_per_recipient(),
             3_276 + 9_720 + 4_032 + 500
         );
     }

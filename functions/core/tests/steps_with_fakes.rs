@@ -500,6 +500,7 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
         let check = steps::check::check_job_at(
             &run.quicksight,
             &run.durations,
+            &run.slots,
             run.step_input(&handle),
             now as f64,
         )
@@ -514,6 +515,7 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     let check = steps::check::check_job_at(
         &run.quicksight,
         &run.durations,
+        &run.slots,
         run.step_input(&handle),
         (handle.deadline - 7) as f64,
     )
@@ -527,6 +529,7 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     let check = steps::check::check_job_at(
         &run.quicksight,
         &run.durations,
+        &run.slots,
         run.step_input(&handle),
         handle.deadline as f64,
     )
@@ -537,9 +540,14 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     // A status this version does not know is an error, not an endless poll.
     run.quicksight
         .set_status(&handle.snapshot_job_id, JobStatus::Other("PAUSED".into()));
-    let error = steps::check_job(&run.quicksight, &run.durations, run.step_input(&handle))
-        .await
-        .unwrap_err();
+    let error = steps::check_job(
+        &run.quicksight,
+        &run.durations,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::UnexpectedResponse);
 }
 
@@ -894,7 +902,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
     .await
     .unwrap();
     let step = json!({ "run": run.prepared.run, "job": handle });
-    let check = json::check_job(&run.quicksight, &run.durations, step.clone())
+    let check = json::check_job(&run.quicksight, &run.durations, &run.slots, step.clone())
         .await
         .unwrap();
     assert_eq!(check["status"], "pending");
@@ -926,4 +934,81 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         "{error}"
     );
     assert_no_secret("the error", &error.to_string());
+}
+
+#[tokio::test]
+async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
+    use export_core::coordination::{SlotKind, SlotTable};
+    use export_core::model::TakeSlotInput;
+    let mut run = prepared_run(request_json()).await;
+    run.slots.limits.slot_cap = 1;
+    let ask = |index: usize, id: &str| TakeSlotInput {
+        run: run.prepared.run.clone(),
+        recipient: RecipientRef {
+            index,
+            id: id.into(),
+        },
+        task_token: format!("token-{id}"),
+    };
+    let now_ms = export_core::time::now_epoch_ms();
+    run.slots.take(ask(0, "acme"), now_ms).await.unwrap();
+    run.slots.take(ask(1, "globex"), now_ms).await.unwrap();
+    assert_eq!(
+        run.slots.callbacks.delivered().len(),
+        1,
+        "one slot, one job"
+    );
+
+    let handle = run.start(0, "acme").await.unwrap();
+    run.quicksight
+        .set_status(&handle.snapshot_job_id, JobStatus::Running);
+    steps::check_job(
+        &run.quicksight,
+        &run.durations,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.slots.callbacks.delivered().len(), 1, "still running");
+
+    run.quicksight.finish(
+        &handle.snapshot_job_id,
+        completed(&["s3://b/1.pdf"], vec![]),
+    );
+    steps::check_job(
+        &run.quicksight,
+        &run.durations,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
+    let delivered = run.slots.callbacks.delivered();
+    assert_eq!(delivered.len(), 2);
+    assert_eq!(
+        delivered[1].0, "token-globex",
+        "the next job starts before the fetch"
+    );
+    let leases = run.slots.table.leases(SlotKind::Snapshot).await.unwrap();
+    assert_eq!(leases.len(), 1);
+    assert_eq!(leases[0].holder.recipient, "globex");
+    // The fetch gives back nothing more.
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        run.slots
+            .table
+            .leases(SlotKind::Snapshot)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -52,7 +52,7 @@ async fn the_json_faces_chain_like_the_state_machine() {
         .unwrap();
     let step = json!({ "run": run.run, "job": handle });
     loop {
-        let check = json::check_job(&run.qs, &run.durations, step.clone())
+        let check = json::check_job(&run.qs, &run.durations, &run.slots, step.clone())
             .await
             .unwrap();
         if check["status"] != "pending" {

@@ -1,11 +1,17 @@
 //! `check-job`: where a job stands, and when to look again. Polling ends at
 //! the recipient's deadline whatever QuickSight answers. A job seen
-//! finished leaves its duration in the log, for the next jobs' first check.
+//! finished leaves its duration in the log, for the next jobs' first check,
+//! and gives its slot back at once: QuickSight's slot is free as soon as the
+//! job is, so the next recipient's job starts while this one's result is
+//! still being fetched.
 
 use tracing::{info, warn};
 
 use super::deadline::refusal_until;
+use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
+use crate::callbacks::TaskCallbacks;
+use crate::coordination::SlotTable;
 use crate::coordination::{DurationLog, dashboard_key};
 use crate::error::ExportError;
 use crate::model::{JobCheck, JobHandle, JobProgress, JobStepInput};
@@ -26,18 +32,20 @@ fn dashboard_of(job: &JobHandle) -> String {
     dashboard_key(&job.account_id, &job.region, &job.dashboard_id)
 }
 
-pub async fn check_job<Q: SnapshotJobs, D: DurationLog>(
+pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
     quicksight: &Q,
     durations: &D,
+    slots: &SlotService<T, C>,
     input: JobStepInput,
 ) -> Result<JobCheck, ExportError> {
-    check_job_at(quicksight, durations, input, now_epoch_seconds()).await
+    check_job_at(quicksight, durations, slots, input, now_epoch_seconds()).await
 }
 
 /// [`check_job`] at a given time (epoch seconds), for tests.
-pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog>(
+pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
     quicksight: &Q,
     durations: &D,
+    slots: &SlotService<T, C>,
     input: JobStepInput,
     now: f64,
 ) -> Result<JobCheck, ExportError> {
@@ -72,6 +80,13 @@ pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog>(
     };
     if status == JobProgress::Completed {
         record_duration(durations, job, &description, now).await;
+    }
+    if matches!(status, JobProgress::Completed | JobProgress::Failed) {
+        // Best effort: fetch-result and record-failure give it back too.
+        let holder = holder_of(&input.run.execution_id, &job.recipient_id);
+        if let Err(e) = slots.release(&holder, (now * 1000.0) as u64).await {
+            warn!(error = %e, "the slot could not be given back yet; the fetch will");
+        }
     }
     info!(
         recipient_id = %job.recipient_id,

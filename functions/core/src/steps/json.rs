@@ -62,13 +62,14 @@ pub async fn start_job<Q: SnapshotJobs, S: ObjectStore, D: DurationLog>(
     to_value(super::start_job(quicksight, store, requests, durations, input).await?)
 }
 
-pub async fn check_job<Q: SnapshotJobs, D: DurationLog>(
+pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
     quicksight: &Q,
     durations: &D,
+    slots: &SlotService<T, C>,
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "check-job input (run, job)")?;
-    to_value(super::check_job(quicksight, durations, input).await?)
+    to_value(super::check_job(quicksight, durations, slots, input).await?)
 }
 
 pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: TaskCallbacks>(

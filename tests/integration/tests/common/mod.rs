@@ -179,7 +179,7 @@ impl Run {
     }
 
     pub async fn check(&self, job: &JobHandle) -> Result<JobCheck, ExportError> {
-        steps::check_job(&self.qs, &self.durations, self.step(job)).await
+        steps::check_job(&self.qs, &self.durations, &self.slots, self.step(job)).await
     }
 
     pub async fn fetch(&self, job: &JobHandle) -> Result<FetchedResult, ExportError> {
