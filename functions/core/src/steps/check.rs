@@ -78,15 +78,16 @@ pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: Task
         }
         _ => 1,
     };
-    if status == JobProgress::Completed {
-        record_duration(durations, job, &description, now).await;
-    }
     if matches!(status, JobProgress::Completed | JobProgress::Failed) {
-        // Best effort: fetch-result and record-failure give it back too.
+        // First, as the next job waits for it. Best effort: fetch-result and
+        // record-failure give it back too.
         let holder = holder_of(&input.run.execution_id, &job.recipient_id);
         if let Err(e) = slots.release(&holder, (now * 1000.0) as u64).await {
             warn!(error = %e, "the slot could not be given back yet; the fetch will");
         }
+    }
+    if status == JobProgress::Completed {
+        record_duration(durations, job, &description, now).await;
     }
     info!(
         recipient_id = %job.recipient_id,
