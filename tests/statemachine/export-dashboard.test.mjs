@@ -363,3 +363,17 @@ test('the slots of a run stopped halfway are reclaimed by the reaper and go to t
     assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
   });
 });
+
+test("QuickSight's job cap taken by work outside the semaphore is waited out, not failed", async () => {
+  // Another tool holds 8 of the account's 12 jobs: QuickSight refuses our
+  // 5th job with LimitExceeded although our own semaphore has slots left.
+  await withStack('outside-work', { simFlags: ['--max-running-jobs', '4'] }, async (stack) => {
+    const { result, manifest } = await run(stack, syntheticRequest(EXAMPLE, 8), 'outside');
+    assert.equal(result.status, 'SUCCEEDED', result.cause);
+    assert.equal(manifest.counts.completed, 8);
+    const stats = await stack.quicksight.stats();
+    assert.ok(stats.limit_exceeded > 0, 'QuickSight refused some starts');
+    assert.ok(stats.max_running <= 4);
+    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
+  });
+});

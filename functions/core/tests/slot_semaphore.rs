@@ -237,3 +237,30 @@ async fn a_lease_nobody_released_stops_counting_when_it_expires() {
     assert_eq!(leases.len(), 1);
     assert_eq!(leases[0].holder, holder_of("run-a", "r1"));
 }
+
+#[tokio::test]
+async fn a_recipient_recorded_while_it_waited_is_never_handed_a_slot() {
+    let slots = service(1);
+    slots.take(ask("run-a", "r1"), NOW).await.unwrap();
+    slots.take(ask("run-a", "r2"), NOW + 1).await.unwrap();
+    // r2's "Take a slot" failed and its failure was recorded: it gives back
+    // what it may hold, and stops waiting.
+    slots
+        .release(&holder_of("run-a", "r2"), NOW + 2)
+        .await
+        .unwrap();
+    slots
+        .release(&holder_of("run-a", "r1"), NOW + 3)
+        .await
+        .unwrap();
+    assert_eq!(resumed(&slots), [token("run-a", "r1")]);
+    assert!(live_leases(&slots).await.is_empty());
+    assert!(
+        slots
+            .table
+            .waiters(SlotKind::Snapshot)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

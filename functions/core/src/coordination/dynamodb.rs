@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use tracing::instrument;
+use tracing::{instrument, warn};
 
 use super::{
     CallBudget, CoordinationError, DurationLog, Holder, Lease, SlotKind, SlotTable, Waiter,
@@ -269,21 +269,28 @@ impl SlotTable for DynamoCoordination {
         else {
             return Ok(Vec::new());
         };
-        leases
-            .values()
-            .map(|lease| {
-                let lease = lease.as_m().map_err(|_| malformed("GetItem", "lease"))?;
-                Ok(Lease {
-                    holder: Holder {
-                        run: text(lease, "run").ok_or_else(|| malformed("GetItem", "lease"))?,
-                        recipient: text(lease, "recipient")
-                            .ok_or_else(|| malformed("GetItem", "lease"))?,
-                    },
-                    granted_at_ms: int(lease, "granted").unwrap_or_default(),
-                    expires_at_ms: int(lease, "expires").unwrap_or_default(),
-                })
+        Ok(leases
+            .iter()
+            .filter_map(|(key, lease)| {
+                let read =
+                    Holder::from_key(key)
+                        .zip(lease.as_m().ok())
+                        .and_then(|(holder, lease)| {
+                            Some(Lease {
+                                holder,
+                                granted_at_ms: int(lease, "granted")?,
+                                expires_at_ms: int(lease, "expires")?,
+                            })
+                        });
+                if read.is_none() {
+                    warn!(
+                        key,
+                        "a lease the table holds cannot be read; it is left alone"
+                    );
+                }
+                read
             })
-            .collect()
+            .collect())
     }
 
     #[instrument(skip(self, lease), fields(holder = %lease.holder.key()), level = "debug")]
@@ -369,18 +376,41 @@ impl SlotTable for DynamoCoordination {
         let mut waiters = Vec::new();
         while let Some(item) = Box::pin(pages.next()).await {
             let item = item.map_err(|e| classify("Query", e))?;
-            waiters.push(Waiter {
-                holder: Holder {
-                    run: text(&item, "run").ok_or_else(|| malformed("Query", "waiter"))?,
-                    recipient: text(&item, "recipient")
-                        .ok_or_else(|| malformed("Query", "waiter"))?,
-                },
-                task_token: text(&item, "token").ok_or_else(|| malformed("Query", "waiter"))?,
-                since_ms: int(&item, "since").unwrap_or_default(),
-                lease_seconds: int(&item, "lease_seconds").unwrap_or_default(),
-            });
+            // A waiter is only taken whole: an item read while it is being
+            // written (DynamoDB writes an item at once; moto, field by
+            // field) is left for the next read.
+            let read = text(&item, "sk")
+                .and_then(|key| Holder::from_key(&key))
+                .and_then(|holder| {
+                    Some(Waiter {
+                        holder,
+                        task_token: text(&item, "token")?,
+                        since_ms: int(&item, "since")?,
+                        lease_seconds: int(&item, "lease_seconds")?,
+                    })
+                });
+            match read {
+                Some(waiter) => waiters.push(waiter),
+                None => {
+                    warn!(key = ?text(&item, "sk"), "a waiter the table holds cannot be read yet; skipped")
+                }
+            }
         }
         Ok(waiters)
+    }
+
+    #[instrument(skip(self), level = "debug")]
+    async fn drop_waiter(&self, kind: SlotKind, holder: &Holder) -> Result<(), CoordinationError> {
+        Box::pin(
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(self.key(waiters_pk(kind), holder.key())))
+                .send(),
+        )
+        .await
+        .map_err(|e| classify("DeleteItem", e))?;
+        Ok(())
     }
 
     #[instrument(skip(self, task_token), level = "debug")]

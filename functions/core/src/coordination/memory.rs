@@ -111,6 +111,12 @@ impl SlotTable for MemoryCoordination {
             .unwrap_or_default())
     }
 
+    async fn drop_waiter(&self, kind: SlotKind, holder: &Holder) -> Result<(), CoordinationError> {
+        let mut state = self.begin()?;
+        state.waiters.entry(kind).or_default().remove(&holder.key());
+        Ok(())
+    }
+
     async fn remove_waiter(
         &self,
         kind: SlotKind,

@@ -39,9 +39,18 @@ pub struct Holder {
 }
 
 impl Holder {
-    /// The key a lease or a waiter is stored under.
+    /// The key a lease or a waiter is stored under. Recipient IDs hold no
+    /// `#` (validation allows `[A-Za-z0-9_-]`), so the key splits back.
     pub fn key(&self) -> String {
         format!("{}#{}", self.run, self.recipient)
+    }
+
+    pub fn from_key(key: &str) -> Option<Holder> {
+        let (run, recipient) = key.rsplit_once('#')?;
+        (!run.is_empty() && !recipient.is_empty()).then(|| Holder {
+            run: run.to_string(),
+            recipient: recipient.to_string(),
+        })
     }
 }
 
@@ -124,6 +133,14 @@ pub trait SlotTable: Send + Sync {
         &self,
         kind: SlotKind,
     ) -> impl Future<Output = Result<Vec<Waiter>, CoordinationError>> + Send;
+
+    /// Removes the holder's waiter, whatever its token: it no longer waits
+    /// (its outcome is recorded).
+    fn drop_waiter(
+        &self,
+        kind: SlotKind,
+        holder: &Holder,
+    ) -> impl Future<Output = Result<(), CoordinationError>> + Send;
 
     /// Removes the holder's waiter if it still waits with `task_token`.
     /// True when this call removed it: only then may the caller resume it.

@@ -187,7 +187,10 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
 
     /// Gives a recipient's slot back and hands it over. Idempotent: a
     /// recipient without a slot (it failed before it got one) frees nothing.
+    /// A recipient still listed as waiting (its "Take a slot" failed) stops
+    /// waiting, so no slot is ever handed to it.
     pub async fn release(&self, holder: &Holder, now_ms: u64) -> Result<(), ExportError> {
+        self.table.drop_waiter(SlotKind::Snapshot, holder).await?;
         if self.table.revoke(SlotKind::Snapshot, holder, None).await? {
             info!(holder = %holder.key(), "slot released");
         }
