@@ -43,14 +43,18 @@ async fn start_moto() -> Moto {
         .expect(
             "moto_server not found: run through scripts/test, or `source scripts/env.sh` first",
         );
-    let endpoint = format!("http://127.0.0.1:{port}");
+    // Dropped (killed and waited for) on every path from here.
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Moto { child, endpoint };
+            return moto;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("moto_server did not listen on {endpoint}");
+    panic!("moto_server did not listen on {}", moto.endpoint);
 }
 
 async fn table(moto: &Moto) -> DynamoCoordination {

@@ -167,7 +167,7 @@ impl DurationLog for MemoryCoordination {
     async fn recent(&self, dashboard: &str, limit: usize) -> Result<Vec<f64>, CoordinationError> {
         let state = self.begin()?;
         let mut found = state.durations.get(dashboard).cloned().unwrap_or_default();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|d| std::cmp::Reverse(d.0));
         Ok(found.into_iter().take(limit).map(|(_, s)| s).collect())
     }
 }
