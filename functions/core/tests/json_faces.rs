@@ -1,0 +1,57 @@
+//! The JSON faces of the steps, as the Lambda binaries call them.
+
+mod common;
+
+use common::*;
+use export_core::error_name::ErrorName;
+use export_core::settings::RunSettings;
+use export_core::steps::json;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_json_faces_chain_and_name_malformed_fields() {
+    let run = prepared_run(request_json()).await;
+    let input = serde_json::to_value(run.start_input(0, "acme", 1)).unwrap();
+    let handle = json::start_job(
+        &run.quicksight,
+        &run.store,
+        &run.requests,
+        &run.durations,
+        input,
+    )
+    .await
+    .unwrap();
+    let step = json!({ "run": run.prepared.run, "job": handle });
+    let check = json::check_job(&run.quicksight, &run.durations, &run.slots, step.clone())
+        .await
+        .unwrap();
+    assert_eq!(check["status"], "pending");
+
+    let mut broken = step.clone();
+    broken["job"]
+        .as_object_mut()
+        .unwrap()
+        .remove("snapshot_job_id");
+    let error = json::fetch_result(&run.quicksight, &run.store, &run.slots, broken)
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_name(), ErrorName::MalformedInput);
+    assert!(error.to_string().contains("snapshot_job_id"), "{error}");
+
+    // The execution input is a reference: a request pasted inline is refused
+    // with a message that says so, and without echoing it.
+    let error = json::prepare_run(
+        &run.store,
+        &RunSettings::default(),
+        BUCKET,
+        json!({ "request": request_json(), "execution": execution(EXECUTION, "run-7") }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.error_name(), ErrorName::MalformedInput);
+    assert!(
+        error.to_string().contains("location of a stored request"),
+        "{error}"
+    );
+    assert_no_secret("the error", &error.to_string());
+}
