@@ -8,7 +8,7 @@ use export_core::error_name::ErrorName;
 use export_core::model::{
     JobProgress, OutcomeStatus, RecipientRef, RecordFailureInput, StepFailure,
 };
-use export_core::quicksight::{JobResult, JobStatus, SnapshotJobs};
+use export_core::quicksight::{JobResult, JobStatus};
 use export_core::steps::record::Recorded;
 use export_core::steps::{self};
 use serde_json::json;
