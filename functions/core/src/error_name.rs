@@ -96,6 +96,10 @@ pub enum ErrorName {
     /// rather than dropping the recipient.
     #[strum(serialize = "Export.OutcomeMissing")]
     OutcomeMissing,
+    /// Recorded, not raised: the run was cancelled before this recipient
+    /// had an outcome.
+    #[strum(serialize = "Export.Cancelled")]
+    Cancelled,
     /// The execution's own failure when the recipients' Map failed (more
     /// children failed than tolerated); the manifest is written first.
     #[strum(serialize = "Export.RunFailed")]

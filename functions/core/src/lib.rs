@@ -4,10 +4,12 @@
 //!
 //! The Lambda binaries in `functions/*` are thin wrappers over [`steps`].
 
+pub mod api;
 pub mod callbacks;
 pub mod coordination;
 pub mod error;
 pub mod error_name;
+pub mod executions;
 pub mod input;
 pub mod job_id;
 pub mod layout;

@@ -31,6 +31,9 @@ pub struct FileOutcome {
 pub enum OutcomeStatus {
     Completed,
     Failed,
+    /// The run was cancelled (`DELETE /exports/{id}`) before this recipient
+    /// had an outcome.
+    Cancelled,
 }
 
 /// One recipient's recorded outcome.

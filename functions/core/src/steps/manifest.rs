@@ -44,6 +44,9 @@ pub struct Counts {
     pub failed: usize,
     /// No outcome was recorded (the run stopped or failed first).
     pub missing: usize,
+    /// The run was cancelled before these had an outcome.
+    #[serde(default)]
+    pub cancelled: usize,
     /// S3 objects written, over all recipients.
     pub files: usize,
 }
@@ -121,6 +124,7 @@ pub fn count(entries: &[ManifestEntry]) -> Counts {
                 }
             }
             OutcomeStatus::Failed => counts.failed += 1,
+            OutcomeStatus::Cancelled => counts.cancelled += 1,
         }
         if entry
             .error

@@ -30,15 +30,26 @@ pub async fn record_outcome<S: ObjectStore>(
     run: &RunRef,
     outcome: &RecipientOutcome,
 ) -> Result<Recorded, ExportError> {
-    let key = layout::outcome_key(&run.run_prefix, &outcome.recipient_id);
+    record_outcome_at(store, &run.bucket, &run.run_prefix, &run.run_id, outcome).await
+}
+
+/// [`record_outcome`] by the run's place rather than its reference.
+pub async fn record_outcome_at<S: ObjectStore>(
+    store: &S,
+    bucket: &str,
+    run_prefix: &str,
+    run_id: &str,
+    outcome: &RecipientOutcome,
+) -> Result<Recorded, ExportError> {
+    let key = layout::outcome_key(run_prefix, &outcome.recipient_id);
     let body = serde_json::to_vec_pretty(outcome).expect("an outcome serializes");
     match store
-        .put_json(&run.bucket, &key, body, PutMode::CreateOnly)
+        .put_json(bucket, &key, body, PutMode::CreateOnly)
         .await
     {
         Ok(()) => {
             info!(
-                run_id = %run.run_id,
+                run_id,
                 recipient_id = %outcome.recipient_id,
                 status = ?outcome.status,
                 "outcome recorded"
@@ -47,7 +58,7 @@ pub async fn record_outcome<S: ObjectStore>(
         }
         Err(StorageError::ConditionFailed { .. }) => {
             warn!(
-                run_id = %run.run_id,
+                run_id,
                 recipient_id = %outcome.recipient_id,
                 status = ?outcome.status,
                 "an outcome was already recorded for this recipient; it is kept"

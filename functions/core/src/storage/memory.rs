@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
-use super::{ObjectStore, PutMode, StorageError, StoredObject};
+use super::{DownloadLinks, KeyPage, ObjectStore, PutMode, StorageError, StoredObject};
 
 #[derive(Default)]
 struct State {
@@ -137,5 +137,34 @@ impl ObjectStore for MemoryStore {
             .filter(|(b, k)| b == bucket && k.starts_with(prefix))
             .map(|(_, k)| k.clone())
             .collect())
+    }
+
+    async fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, StorageError> {
+        let mut keys = self.list(bucket, prefix).await?;
+        keys.retain(|k| start_after.is_none_or(|after| k.as_str() > after));
+        let more = keys.len() > limit;
+        keys.truncate(limit);
+        Ok(KeyPage { keys, more })
+    }
+}
+
+impl DownloadLinks for MemoryStore {
+    /// A link that says what it points at and for how long, for tests.
+    async fn link(
+        &self,
+        bucket: &str,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String, StorageError> {
+        Ok(format!(
+            "https://{bucket}.example/{key}?expires-in={}",
+            expires_in.as_secs()
+        ))
     }
 }

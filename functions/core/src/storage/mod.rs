@@ -86,4 +86,32 @@ pub trait ObjectStore: Send + Sync {
         bucket: &str,
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<String>, StorageError>> + Send;
+
+    /// At most `limit` keys under `prefix` after `start_after`, in key
+    /// order, and whether more follow.
+    fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<KeyPage, StorageError>> + Send;
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyPage {
+    pub keys: Vec<String>,
+    pub more: bool,
+}
+
+/// Download links made when asked for: a link signed with a Lambda role's
+/// temporary credentials dies with them, so none is ever stored.
+pub trait DownloadLinks: Send + Sync {
+    fn link(
+        &self,
+        bucket: &str,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> impl Future<Output = Result<String, StorageError>> + Send;
 }

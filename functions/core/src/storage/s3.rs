@@ -8,7 +8,9 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tracing::instrument;
 
-use super::{ObjectStore, PutMode, StorageError, StoredObject};
+use aws_sdk_s3::presigning::PresigningConfig;
+
+use super::{DownloadLinks, KeyPage, ObjectStore, PutMode, StorageError, StoredObject};
 
 /// Our own endpoint setting for local runs (an S3-compatible server). The
 /// SDK also reads the standard `AWS_ENDPOINT_URL_S3` by itself.
@@ -191,5 +193,63 @@ impl ObjectStore for S3Store {
         }
         keys.sort();
         Ok(keys)
+    }
+
+    #[instrument(skip(self), level = "debug")]
+    async fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<KeyPage, StorageError> {
+        let output = Box::pin(
+            self.client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_start_after(start_after.map(str::to_string))
+                .max_keys(limit.clamp(1, 1000) as i32)
+                .send(),
+        )
+        .await
+        .map_err(|e| classify("ListObjectsV2", bucket, prefix, e))?;
+        Ok(KeyPage {
+            keys: output
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect(),
+            more: output.is_truncated().unwrap_or(false),
+        })
+    }
+}
+
+impl DownloadLinks for S3Store {
+    #[instrument(skip(self), level = "debug")]
+    async fn link(
+        &self,
+        bucket: &str,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String, StorageError> {
+        let config =
+            PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Rejected {
+                operation: "GetObject",
+                bucket: bucket.into(),
+                key: key.into(),
+                code: "InvalidExpiry".into(),
+                message: e.to_string(),
+            })?;
+        let request = Box::pin(
+            self.client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .presigned(config),
+        )
+        .await
+        .map_err(|e| classify("GetObject", bucket, key, e))?;
+        Ok(request.uri().to_string())
     }
 }

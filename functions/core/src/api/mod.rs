@@ -1,0 +1,177 @@
+//! The HTTP API other systems call (behind API Gateway with IAM auth):
+//!
+//! ```text
+//! POST   /exports               store a request, start its run (Idempotency-Key: the run's ID)
+//! GET    /exports               runs, newest first (?status=RUNNING&limit=&next_token=)
+//! GET    /exports/{id}          status, counts and outcomes so far, with download links (?limit=&next_token=)
+//! DELETE /exports/{id}          stop the run: outcomes kept, the rest recorded as cancelled, slots freed
+//! POST   /exports/{id}/retry    a new run of the failed recipients of a finished run
+//! ```
+//!
+//! Plain requests and responses here ([`ApiRequest`], [`ApiResponse`]);
+//! the `api` binary converts them from and to `lambda_http`'s.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::callbacks::TaskCallbacks;
+use crate::coordination::SlotTable;
+use crate::executions::Executions;
+use crate::request_store::RequestReader;
+use crate::steps::slots::SlotService;
+use crate::storage::{DownloadLinks, ObjectStore};
+
+mod cancel;
+mod inspect;
+pub mod problem;
+mod retry;
+mod submit;
+
+pub use problem::Problem;
+
+/// An HTTP request, as far as the API reads it.
+#[derive(Clone, Debug, Default)]
+pub struct ApiRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl ApiResponse {
+    pub fn json(status: u16, body: Value) -> Self {
+        ApiResponse {
+            status,
+            body,
+            headers: vec![("content-type".into(), "application/json".into())],
+        }
+    }
+}
+
+/// What the API works with; built once at init by the binary.
+pub struct Api<E, S, T, C> {
+    pub executions: E,
+    pub store: S,
+    pub slots: SlotService<T, C>,
+    pub requests: RequestReader,
+    /// The stack's export bucket: requests are stored there.
+    pub export_bucket: String,
+    /// How long a download link works (`LINK_EXPIRY_SECONDS`).
+    pub link_expiry: Duration,
+}
+
+impl<E, S, T, C> Api<E, S, T, C>
+where
+    E: Executions,
+    S: ObjectStore + DownloadLinks,
+    T: SlotTable,
+    C: TaskCallbacks,
+{
+    /// Routes a request; every answer is JSON, errors included.
+    pub async fn handle(&self, request: ApiRequest) -> ApiResponse {
+        match self.route(&request).await {
+            Ok(response) => response,
+            Err(problem) => problem.into_response(),
+        }
+    }
+
+    async fn route(&self, request: &ApiRequest) -> Result<ApiResponse, Problem> {
+        // API Gateway may put a stage in front (`/prod/exports`): routes are
+        // read from the `exports` segment on.
+        let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
+        let Some(start) = segments.iter().position(|s| *s == "exports") else {
+            return Err(Problem::new(
+                404,
+                "RouteNotFound",
+                "no such route; see /exports",
+            ));
+        };
+        let method = request.method.to_ascii_uppercase();
+        match (method.as_str(), &segments[start + 1..]) {
+            ("POST", []) => self.submit(request).await,
+            ("GET", []) => self.list_runs(request).await,
+            ("GET", [id]) => self.inspect_run(request, id).await,
+            ("DELETE", [id]) => self.cancel_run(id).await,
+            ("POST", [id, "retry"]) => self.retry_run(request, id).await,
+            (_, [] | [_] | [_, "retry"]) => Err(Problem::new(
+                405,
+                "MethodNotAllowed",
+                format!("{method} is not allowed here"),
+            )),
+            _ => Err(Problem::new(
+                404,
+                "RouteNotFound",
+                "no such route; see /exports",
+            )),
+        }
+    }
+}
+
+/// A run ID as the API takes it: an execution name made of
+/// `[A-Za-z0-9_-]`, 1-80 characters (what job IDs and S3 keys may hold).
+pub fn check_run_id(id: &str, what: &str) -> Result<(), Problem> {
+    let ok = (1..=crate::validation::MAX_RUN_ID_CHARS).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            400,
+            if what == "Idempotency-Key" {
+                "InvalidIdempotencyKey"
+            } else {
+                "InvalidRunId"
+            },
+            format!(
+                "{what} must be 1-{} characters of [A-Za-z0-9_-]",
+                crate::validation::MAX_RUN_ID_CHARS
+            ),
+        ))
+    }
+}
+
+/// `?limit=` within `1..=max`, `default` when absent.
+pub fn limit_of(request: &ApiRequest, default: usize, max: usize) -> Result<usize, Problem> {
+    match request.query("limit") {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                Problem::new(
+                    400,
+                    "InvalidQuery",
+                    format!("limit must be a whole number from 1 to {max}"),
+                )
+            }),
+    }
+}

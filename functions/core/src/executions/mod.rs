@@ -1,0 +1,94 @@
+//! The state machine's executions, as the API starts, inspects, lists and
+//! stops them: one narrow port, the real adapter over `aws-sdk-sfn`
+//! (`sfn`) and an in-memory fake (`fake`).
+
+use std::future::Future;
+
+use crate::coordination::CoordinationError;
+
+pub mod fake;
+pub mod sfn;
+
+pub use sfn::SfnExecutions;
+
+/// One execution, as DescribeExecution tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionInfo {
+    pub arn: String,
+    pub name: String,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE.
+    pub status: String,
+    /// The execution's input: the stored request's location.
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// RFC 3339.
+    pub started_at: Option<String>,
+    pub stopped_at: Option<String>,
+}
+
+/// One execution in a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionSummary {
+    pub name: String,
+    pub status: String,
+    pub started_at: Option<String>,
+    pub stopped_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecutionPage {
+    /// Newest first.
+    pub executions: Vec<ExecutionSummary>,
+    pub next_token: Option<String>,
+}
+
+/// What a start did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Started {
+    New {
+        arn: String,
+    },
+    /// An execution of this name exists already (a repeated submission).
+    AlreadyExists,
+}
+
+/// The execution statuses Step Functions lists by.
+pub const STATUSES: &[&str] = &[
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
+
+pub trait Executions: Send + Sync {
+    fn start(
+        &self,
+        name: &str,
+        input: String,
+    ) -> impl Future<Output = Result<Started, CoordinationError>> + Send;
+
+    /// `None` for an execution that does not exist.
+    fn describe(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ExecutionInfo>, CoordinationError>> + Send;
+
+    /// Newest first; `status` one of [`STATUSES`].
+    fn list(
+        &self,
+        status: Option<&str>,
+        next_token: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<ExecutionPage, CoordinationError>> + Send;
+
+    fn stop(
+        &self,
+        name: &str,
+        error: &str,
+        cause: &str,
+    ) -> impl Future<Output = Result<(), CoordinationError>> + Send;
+}

@@ -1,0 +1,485 @@
+//! The API over the fakes (executions, S3, the slot table): every route,
+//! every answer JSON, no value of the request echoed.
+
+use std::time::Duration;
+
+use export_core::api::{Api, ApiRequest, ApiResponse};
+use export_core::callbacks::fake::FakeCallbacks;
+use export_core::coordination::memory::MemoryCoordination;
+use export_core::coordination::{Lease, SlotKind, SlotTable};
+use export_core::executions::fake::FakeExecutions;
+use export_core::model::{
+    ErrorDetail, ExecutionRef, FileOutcome, ObjectRef, OutcomeStatus, RecipientOutcome,
+};
+use export_core::settings::{RunSettings, SharedLimits};
+use export_core::steps::prepare::PrepareRunInput;
+use export_core::steps::record::record_outcome_at;
+use export_core::steps::slots::{SlotService, holder_of};
+use export_core::steps::{self};
+use export_core::storage::memory::MemoryStore;
+use serde_json::{Value, json};
+
+const BUCKET: &str = "stack-exports";
+
+type TestApi = Api<FakeExecutions, MemoryStore, MemoryCoordination, FakeCallbacks>;
+
+fn api() -> TestApi {
+    Api {
+        executions: FakeExecutions::new(),
+        store: MemoryStore::new(),
+        slots: SlotService {
+            table: MemoryCoordination::new(),
+            callbacks: FakeCallbacks::new(),
+            limits: SharedLimits::default(),
+        },
+        requests: export_core::request_store::RequestReader::new(),
+        export_bucket: BUCKET.into(),
+        link_expiry: Duration::from_secs(900),
+    }
+}
+
+fn request_json(recipients: &[&str]) -> Value {
+    json!({
+        "account_id": "123456789012",
+        "region": "us-east-1",
+        "dashboard_id": "sales",
+        "file_groups": [{ "format": "PDF", "sheets": [{ "sheet_id": "summary" }] }],
+        "destination": { "bucket": BUCKET, "prefix": "api-runs", "region": "us-east-1" },
+        "recipients": recipients.iter().map(|id| json!({
+            "id": id, "rls_tags": [{ "key": "tenant", "value": format!("SECRET-{id}") }]
+        })).collect::<Vec<_>>()
+    })
+}
+
+fn call(method: &str, path: &str) -> ApiRequest {
+    ApiRequest {
+        method: method.into(),
+        path: path.into(),
+        ..ApiRequest::default()
+    }
+}
+
+fn post(path: &str, body: &Value, key: Option<&str>) -> ApiRequest {
+    ApiRequest {
+        method: "POST".into(),
+        path: path.into(),
+        headers: key
+            .map(|k| vec![("idempotency-key".to_string(), k.to_string())])
+            .unwrap_or_default(),
+        body: serde_json::to_vec(body).unwrap(),
+        ..ApiRequest::default()
+    }
+}
+
+fn with_query(mut request: ApiRequest, pairs: &[(&str, &str)]) -> ApiRequest {
+    request.query = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    request
+}
+
+fn assert_problem(response: &ApiResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    assert_eq!(response.body["code"], code, "{}", response.body);
+    assert!(response.body["message"].is_string());
+}
+
+/// What the state machine's prepare step does for a submitted run.
+async fn prepare(api: &TestApi, run_id: &str) {
+    let execution = export_core::executions::Executions::describe(&api.executions, run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let location: ObjectRef = serde_json::from_str(execution.input.as_deref().unwrap()).unwrap();
+    steps::prepare_run(
+        &api.store,
+        PrepareRunInput {
+            request: location,
+            execution: ExecutionRef {
+                id: execution.arn,
+                name: run_id.into(),
+                started_at: None,
+            },
+        },
+        &RunSettings::default(),
+        BUCKET,
+    )
+    .await
+    .unwrap();
+}
+
+fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
+    RecipientOutcome {
+        recipient_id: id.into(),
+        status,
+        snapshot_job_id: Some(format!("job-{id}")),
+        attempts: 1,
+        files: if status == OutcomeStatus::Completed {
+            vec![FileOutcome {
+                format: "PDF".into(),
+                sheet_ids: vec!["summary".into()],
+                s3_uris: vec![format!(
+                    "s3://{BUCKET}/api-runs/run-1/files/{id}/summary.pdf"
+                )],
+                errors: vec![],
+            }]
+        } else {
+            vec![]
+        },
+        error: (status == OutcomeStatus::Failed).then(|| ErrorDetail {
+            error_type: "DASHBOARD_ACCESS_DENIED".into(),
+            message: "no access".into(),
+        }),
+        recorded_at: "2026-12-01T06:01:00Z".into(),
+    }
+}
+
+async fn record(api: &TestApi, run_id: &str, outcome: &RecipientOutcome) {
+    record_outcome_at(
+        &api.store,
+        BUCKET,
+        &format!("api-runs/{run_id}"),
+        run_id,
+        outcome,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_valid_request_is_stored_and_started_under_its_idempotency_key() {
+    let api = api();
+    let body = request_json(&["acme", "globex"]);
+    let response = api.handle(post("/exports", &body, Some("run-1"))).await;
+    assert_eq!(response.status, 202, "{}", response.body);
+    assert_eq!(response.body["run_id"], "run-1");
+    assert_eq!(response.body["recipients"], 2);
+    assert_eq!(response.body["replayed"], false);
+    assert_eq!(response.body["status_url"], "/exports/run-1");
+    assert!(
+        response
+            .headers
+            .contains(&("location".into(), "/exports/run-1".into()))
+    );
+    assert_eq!(api.store.json(BUCKET, "requests/api/run-1.json"), body);
+    assert_eq!(api.executions.names(), ["run-1"]);
+    let started = export_core::executions::Executions::describe(&api.executions, "run-1")
+        .await
+        .unwrap()
+        .unwrap();
+    let input: Value = serde_json::from_str(started.input.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        input,
+        json!({ "bucket": BUCKET, "key": "requests/api/run-1.json" })
+    );
+
+    // Without a key, the API makes the run ID up.
+    let response = api.handle(post("/exports", &body, None)).await;
+    assert_eq!(response.status, 202);
+    assert!(
+        response.body["run_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("api-")
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_request_gets_every_field_error_and_starts_nothing() {
+    let api = api();
+    let mut body = request_json(&["acme", "globex"]);
+    body["account_id"] = json!("123");
+    body["destination"]["bucket"] = json!("elsewhere");
+    body["recipients"][1]["rls_tags"] = Value::Null;
+    let response = api.handle(post("/exports", &body, Some("bad-1"))).await;
+    assert_problem(&response, 400, "InvalidRequest");
+    let paths: Vec<&str> = response.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["account_id", "destination.bucket", "recipients[1].rls_tags"]
+    );
+    assert!(
+        !response.body.to_string().contains("SECRET-"),
+        "{}",
+        response.body
+    );
+    assert!(api.executions.names().is_empty());
+    assert!(api.store.keys().is_empty());
+
+    let mut malformed = post("/exports", &json!({}), Some("bad-2"));
+    malformed.body = b"{\"recipients\": [SECRET-x".to_vec();
+    let response = api.handle(malformed).await;
+    assert_problem(&response, 400, "InvalidRequest");
+    assert!(!response.body.to_string().contains("SECRET-"));
+
+    let response = api
+        .handle(post("/exports", &request_json(&["a"]), Some("no spaces")))
+        .await;
+    assert_problem(&response, 400, "InvalidIdempotencyKey");
+}
+
+#[tokio::test]
+async fn the_same_submission_twice_is_one_run_and_another_body_under_its_key_is_a_conflict() {
+    let api = api();
+    let body = request_json(&["acme"]);
+    assert_eq!(
+        api.handle(post("/exports", &body, Some("once")))
+            .await
+            .status,
+        202
+    );
+    let again = api.handle(post("/exports", &body, Some("once"))).await;
+    assert_eq!(again.status, 202);
+    assert_eq!(again.body["replayed"], true);
+    assert_eq!(api.executions.names(), ["once"]);
+
+    let other = api
+        .handle(post("/exports", &request_json(&["globex"]), Some("once")))
+        .await;
+    assert_problem(&other, 409, "IdempotencyConflict");
+    assert_eq!(api.executions.names(), ["once"]);
+}
+
+#[tokio::test]
+async fn a_run_shows_its_outcomes_so_far_with_download_links_page_by_page() {
+    let api = api();
+    api.handle(post(
+        "/exports",
+        &request_json(&["acme", "globex", "initech"]),
+        Some("run-1"),
+    ))
+    .await;
+    prepare(&api, "run-1").await;
+    record(&api, "run-1", &outcome("acme", OutcomeStatus::Completed)).await;
+    record(&api, "run-1", &outcome("globex", OutcomeStatus::Failed)).await;
+
+    let response = api
+        .handle(with_query(call("GET", "/exports/run-1"), &[("limit", "1")]))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.body["status"], "RUNNING");
+    assert_eq!(
+        response.body["counts"],
+        json!({ "recipients": 3, "recorded": 2 })
+    );
+    let first = &response.body["recipients"][0];
+    assert_eq!(first["recipient_id"], "acme");
+    assert_eq!(
+        first["files"][0]["download_urls"][0],
+        format!("https://{BUCKET}.example/api-runs/run-1/files/acme/summary.pdf?expires-in=900")
+    );
+    assert_eq!(response.body["next_token"], "acme");
+    let next = api
+        .handle(with_query(
+            call("GET", "/exports/run-1"),
+            &[("limit", "1"), ("next_token", "acme")],
+        ))
+        .await;
+    assert_eq!(next.body["recipients"][0]["recipient_id"], "globex");
+    assert!(next.body.get("next_token").is_none());
+
+    assert_problem(
+        &api.handle(call("GET", "/exports/nobody")).await,
+        404,
+        "RunNotFound",
+    );
+    assert_problem(
+        &api.handle(with_query(call("GET", "/exports/run-1"), &[("limit", "0")]))
+            .await,
+        400,
+        "InvalidQuery",
+    );
+}
+
+#[tokio::test]
+async fn runs_are_listed_newest_first_by_status_page_by_page() {
+    let api = api();
+    for id in ["r1", "r2", "r3"] {
+        api.handle(post("/exports", &request_json(&["acme"]), Some(id)))
+            .await;
+    }
+    api.executions.finish("r2", "SUCCEEDED");
+    let all = api.handle(call("GET", "/exports")).await;
+    let ids: Vec<&str> = all.body["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["r3", "r2", "r1"]);
+    let running = api
+        .handle(with_query(
+            call("GET", "/exports"),
+            &[("status", "running")],
+        ))
+        .await;
+    assert_eq!(running.body["runs"].as_array().unwrap().len(), 2);
+    let page = api
+        .handle(with_query(call("GET", "/exports"), &[("limit", "2")]))
+        .await;
+    assert_eq!(page.body["runs"].as_array().unwrap().len(), 2);
+    let token = page.body["next_token"].as_str().unwrap();
+    let rest = api
+        .handle(with_query(
+            call("GET", "/exports"),
+            &[("limit", "2"), ("next_token", token)],
+        ))
+        .await;
+    assert_eq!(rest.body["runs"][0]["run_id"], "r1");
+    assert_problem(
+        &api.handle(with_query(
+            call("GET", "/exports"),
+            &[("status", "SLEEPING")],
+        ))
+        .await,
+        400,
+        "InvalidQuery",
+    );
+}
+
+#[tokio::test]
+async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots() {
+    let api = api();
+    api.handle(post(
+        "/exports",
+        &request_json(&["acme", "globex", "initech"]),
+        Some("run-1"),
+    ))
+    .await;
+    prepare(&api, "run-1").await;
+    record(&api, "run-1", &outcome("acme", OutcomeStatus::Completed)).await;
+    let arn = format!("arn:aws:states:us-east-1:123456789012:execution:export:run-1");
+    api.slots
+        .table
+        .grant(
+            SlotKind::Snapshot,
+            &Lease {
+                holder: holder_of(&arn, "globex"),
+                granted_at_ms: 1,
+                expires_at_ms: u64::MAX,
+            },
+            12,
+        )
+        .await
+        .unwrap();
+
+    let response = api.handle(call("DELETE", "/exports/run-1")).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.body["status"], "ABORTED");
+    assert_eq!(response.body["cancelled"], 2);
+    assert_eq!(response.body["slots_released"], 1);
+    assert_eq!(response.body["counts"]["completed"], 1);
+    assert_eq!(response.body["counts"]["cancelled"], 2);
+    let manifest = api.store.json(BUCKET, "api-runs/run-1/manifest.json");
+    let statuses: Vec<&str> = manifest["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["completed", "cancelled", "cancelled"]);
+    assert!(
+        api.slots
+            .table
+            .leases(SlotKind::Snapshot)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_problem(
+        &api.handle(call("DELETE", "/exports/run-1")).await,
+        409,
+        "RunNotRunning",
+    );
+    assert_problem(
+        &api.handle(call("DELETE", "/exports/nobody")).await,
+        404,
+        "RunNotFound",
+    );
+}
+
+#[tokio::test]
+async fn a_retry_runs_the_failed_recipients_of_a_finished_run_only() {
+    let api = api();
+    api.handle(post(
+        "/exports",
+        &request_json(&["acme", "globex", "initech"]),
+        Some("run-1"),
+    ))
+    .await;
+    prepare(&api, "run-1").await;
+    record(&api, "run-1", &outcome("acme", OutcomeStatus::Completed)).await;
+    record(&api, "run-1", &outcome("globex", OutcomeStatus::Failed)).await;
+    assert_problem(
+        &api.handle(post("/exports/run-1/retry", &json!(null), None))
+            .await,
+        409,
+        "RunStillRunning",
+    );
+    api.executions.finish("run-1", "SUCCEEDED");
+    let response = api
+        .handle(post(
+            "/exports/run-1/retry",
+            &json!(null),
+            Some("run-1-again"),
+        ))
+        .await;
+    assert_eq!(response.status, 202, "{}", response.body);
+    assert_eq!(response.body["retry_of"], "run-1");
+    // globex failed; initech never had an outcome (recorded as missing): both.
+    assert_eq!(response.body["recipients"], 2);
+    let retried = api.store.json(BUCKET, "requests/api/run-1-again.json");
+    let ids: Vec<&str> = retried["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["globex", "initech"]);
+    // The retried recipients keep their own tags.
+    assert_eq!(
+        retried["recipients"][0]["rls_tags"][0]["value"],
+        "SECRET-globex"
+    );
+
+    api.handle(post("/exports", &request_json(&["acme"]), Some("clean")))
+        .await;
+    prepare(&api, "clean").await;
+    record(&api, "clean", &outcome("acme", OutcomeStatus::Completed)).await;
+    api.executions.finish("clean", "SUCCEEDED");
+    assert_problem(
+        &api.handle(post("/exports/clean/retry", &json!(null), None))
+            .await,
+        409,
+        "NothingToRetry",
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_json_errors() {
+    let api = api();
+    assert_problem(
+        &api.handle(call("GET", "/elsewhere")).await,
+        404,
+        "RouteNotFound",
+    );
+    assert_problem(
+        &api.handle(call("PUT", "/exports")).await,
+        405,
+        "MethodNotAllowed",
+    );
+    assert_problem(
+        &api.handle(call("GET", "/exports/a/b/c")).await,
+        404,
+        "RouteNotFound",
+    );
+    // A stage in front of the path is fine.
+    assert_eq!(api.handle(call("GET", "/prod/exports")).await.status, 200);
+}
