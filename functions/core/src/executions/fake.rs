@@ -94,13 +94,14 @@ impl Executions for FakeExecutions {
 
     async fn stop(&self, name: &str, error: &str, cause: &str) -> Result<(), CoordinationError> {
         let mut executions = self.executions.lock().unwrap();
-        if let Some(e) = executions.iter_mut().find(|e| e.name == name) {
-            if e.status == "RUNNING" {
-                e.status = "ABORTED".into();
-                e.error = Some(error.into());
-                e.cause = Some(cause.into());
-                e.stopped_at = Some("2026-12-01T07:00:00Z".into());
-            }
+        if let Some(e) = executions
+            .iter_mut()
+            .find(|e| e.name == name && e.status == "RUNNING")
+        {
+            e.status = "ABORTED".into();
+            e.error = Some(error.into());
+            e.cause = Some(cause.into());
+            e.stopped_at = Some("2026-12-01T07:00:00Z".into());
         }
         Ok(())
     }
