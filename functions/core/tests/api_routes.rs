@@ -354,13 +354,13 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
     .await;
     prepare(&api, "run-1").await;
     record(&api, "run-1", &outcome("acme", OutcomeStatus::Completed)).await;
-    let arn = format!("arn:aws:states:us-east-1:123456789012:execution:export:run-1");
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:export:run-1";
     api.slots
         .table
         .grant(
             SlotKind::Snapshot,
             &Lease {
-                holder: holder_of(&arn, "globex"),
+                holder: holder_of(arn, "globex"),
                 granted_at_ms: 1,
                 expires_at_ms: u64::MAX,
             },
