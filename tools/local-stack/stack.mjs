@@ -26,6 +26,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEFINITION_PATH = join(ROOT, 'statemachine', 'export-dashboard.asl.json');
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
+export const STATE_MACHINE_NAME = 'export-dashboard';
+
+export function stateMachineArnFor(name) {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+}
 
 /** The `${Name}` placeholders of the definition, in order of appearance. */
 export function placeholders(text) {
@@ -342,6 +347,9 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
         AWS_ENDPOINT_URL_SFN: engine.endpoint,
         EXPORT_BUCKET: bucket,
         COORDINATION_TABLE: coordinationTable,
+        // The API's: the state machine created below, by its name.
+        STATE_MACHINE_ARN: stateMachineArnFor(STATE_MACHINE_NAME),
+        LINK_EXPIRY_SECONDS: '900',
         ...settings,
       },
     });
@@ -373,7 +381,7 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     });
     const sfn = stepFunctionsClient(engine.endpoint);
     const { stateMachineArn } = await sfn('CreateStateMachine', {
-      name: 'export-dashboard',
+      name: STATE_MACHINE_NAME,
       definition: definitionText({ bucket }),
       roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-dashboard-state-machine`,
       type: 'STANDARD',

@@ -137,6 +137,40 @@ impl SharedLimits {
     }
 }
 
+/// What the API needs of the deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiSettings {
+    pub state_machine_arn: String,
+    pub export_bucket: String,
+    /// How long a download link works (`LINK_EXPIRY_SECONDS`, 60 s to 7
+    /// days; a link signed with a role's temporary credentials dies with
+    /// them sooner).
+    pub link_expiry: std::time::Duration,
+}
+
+impl ApiSettings {
+    pub fn from_env() -> Result<Self, ExportError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ExportError> {
+        let state_machine_arn = lookup("STATE_MACHINE_ARN")
+            .map(|a| a.trim().to_string())
+            .filter(|a| a.contains(":stateMachine:"))
+            .ok_or_else(|| {
+                ExportError::Configuration(
+                    "STATE_MACHINE_ARN must be the export state machine's ARN".to_string(),
+                )
+            })?;
+        let link_expiry = read_setting(&lookup, "LINK_EXPIRY_SECONDS", 3600, 60, 604_800)?;
+        Ok(ApiSettings {
+            state_machine_arn,
+            export_bucket: export_bucket_from_lookup(&lookup)?,
+            link_expiry: std::time::Duration::from_secs(u64::from(link_expiry)),
+        })
+    }
+}
+
 /// A whole number from `min` to `max`, or the default when not set.
 fn read_setting(
     lookup: &impl Fn(&str) -> Option<String>,
@@ -224,11 +258,11 @@ impl RunSettings {
 /// The stack's export bucket (`EXPORT_BUCKET`): requests are read from it
 /// and every destination must be it.
 pub fn export_bucket_from_env() -> Result<String, ExportError> {
-    export_bucket_from_lookup(|name| std::env::var(name).ok())
+    export_bucket_from_lookup(&|name| std::env::var(name).ok())
 }
 
 pub fn export_bucket_from_lookup(
-    lookup: impl Fn(&str) -> Option<String>,
+    lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<String, ExportError> {
     lookup("EXPORT_BUCKET")
         .map(|b| b.trim().to_string())

@@ -4,12 +4,16 @@
 
 use aws_config::SdkConfig;
 
+use crate::api::Api;
 use crate::callbacks::SfnCallbacks;
 use crate::coordination::DynamoCoordination;
 use crate::coordination::dynamodb::table_from_env;
 use crate::error::ExportError;
+use crate::executions::SfnExecutions;
 use crate::quicksight::budgeted::Budgeted;
 use crate::quicksight::sdk::{self, SdkSnapshotJobs};
+use crate::request_store::RequestReader;
+use crate::settings::ApiSettings;
 use crate::settings::SharedLimits;
 use crate::steps::slots::SlotService;
 use crate::storage::S3Store;
@@ -68,4 +72,20 @@ impl Wiring {
             crate::storage::s3::endpoint_from_env().as_deref(),
         )
     }
+
+    /// The API: `STATE_MACHINE_ARN`, `EXPORT_BUCKET`, `LINK_EXPIRY_SECONDS`.
+    pub fn api(&self) -> Result<HttpApi, ExportError> {
+        let settings = ApiSettings::from_env()?;
+        Ok(Api {
+            executions: SfnExecutions::new(&self.shared, settings.state_machine_arn),
+            store: self.store(),
+            slots: self.slots(),
+            requests: RequestReader::new(),
+            export_bucket: settings.export_bucket,
+            link_expiry: settings.link_expiry,
+        })
+    }
 }
+
+/// The API as the `api` binary serves it.
+pub type HttpApi = Api<SfnExecutions, S3Store, DynamoCoordination, SfnCallbacks>;

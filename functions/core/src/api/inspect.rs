@@ -134,23 +134,25 @@ where
             .store
             .list_page(&place.bucket, &outcomes_prefix, after.as_deref(), limit)
             .await?;
-        let outcomes: Vec<RecipientOutcome> = stream::iter(page.keys.iter().map(|key| {
-            let bucket = &place.bucket;
-            async move {
-                let object = self.store.get(bucket, key, None).await?;
-                serde_json::from_slice::<RecipientOutcome>(&object.body).map_err(|e| {
-                    tracing::error!(key, error = %e, "an outcome object cannot be read");
-                    Problem::new(
-                        500,
-                        "InternalError",
-                        "an outcome of this run cannot be read",
-                    )
-                })
-            }
-        }))
-        .buffered(CONCURRENT_READS)
-        .try_collect()
-        .await?;
+        // Owned keys: see `steps::manifest` (rust#102211).
+        let outcomes: Vec<RecipientOutcome> =
+            stream::iter(page.keys.clone().into_iter().map(|key| {
+                let bucket = &place.bucket;
+                async move {
+                    let object = self.store.get(bucket, &key, None).await?;
+                    serde_json::from_slice::<RecipientOutcome>(&object.body).map_err(|e| {
+                        tracing::error!(%key, error = %e, "an outcome object cannot be read");
+                        Problem::new(
+                            500,
+                            "InternalError",
+                            "an outcome of this run cannot be read",
+                        )
+                    })
+                }
+            }))
+            .buffered(CONCURRENT_READS)
+            .try_collect()
+            .await?;
         let mut recipients = Vec::with_capacity(outcomes.len());
         for outcome in &outcomes {
             recipients.push(self.outcome_with_links(outcome).await?);

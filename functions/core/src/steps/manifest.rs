@@ -178,7 +178,9 @@ pub async fn write_manifest<S: ObjectStore>(
         .filter_map(|key| layout::recipient_of_outcome_key(run_prefix, key))
         .map(str::to_string)
         .collect();
-    let entries: Vec<ManifestEntry> = stream::iter(items.iter().map(|item| {
+    // Owned items: a future that borrows from the closure's argument trips
+    // the compiler's check that the whole future is Send (rust#102211).
+    let entries: Vec<ManifestEntry> = stream::iter(items.into_iter().map(|item| {
         let found = recorded.contains(&item.id);
         async move {
             if !found {

@@ -1,0 +1,51 @@
+// Calls the API the way a system calling a deployed stack does: HTTPS
+// requests signed with SigV4 for execute-api, here by curl's --aws-sigv4
+// (README "Calling the API" shows the same command against AWS). Locally
+// the API is the `api` function's URL on cargo lambda watch; nothing checks
+// the signature there, as API Gateway's IAM auth does on AWS.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { LOCAL_REGION } from './stack.mjs';
+
+const run = promisify(execFile);
+
+/** The local API's base URL: the `api` function's URL on watch. */
+export function apiBase(stack) {
+  return `${stack.functions.base}/lambda-url/api`;
+}
+
+/**
+ * `method path` on the API, with a JSON body and extra headers; resolves to
+ * `{ status, body }` (the body parsed as JSON).
+ */
+export async function callApi(stack, method, path, { body, headers = {} } = {}) {
+  const args = [
+    '--silent',
+    '--show-error',
+    '--aws-sigv4',
+    `aws:amz:${LOCAL_REGION}:execute-api`,
+    '--user',
+    'local:local',
+    '-X',
+    method,
+    '-H',
+    'content-type: application/json',
+    '--write-out',
+    '\n%{http_code}',
+  ];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  if (body !== undefined) args.push('--data-binary', typeof body === 'string' ? body : JSON.stringify(body));
+  args.push(`${apiBase(stack)}${path}`);
+  const { stdout } = await run('curl', args, { maxBuffer: 64 * 1024 * 1024 });
+  const cut = stdout.lastIndexOf('\n');
+  const status = Number(stdout.slice(cut + 1));
+  const text = stdout.slice(0, cut);
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status, body: parsed };
+}
