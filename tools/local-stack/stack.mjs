@@ -1,6 +1,7 @@
 // The local stack: everything a deployed stack has, on this machine.
 //
-//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3, DynamoDB
+//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3, DynamoDB,
+//                               EventBridge (with a copy of every event in an SQS queue)
 //   lambda-router.mjs           $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
 //   cargo lambda watch          the real function binaries (debug build)
 //   quicksight-sim              QuickSight's snapshot API, writing real files to moto's S3
@@ -159,6 +160,50 @@ export function dynamoDbClient(endpoint) {
     const parsed = await response.json();
     if (!response.ok) throw new Error(`DynamoDB ${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? ''}`);
     return parsed;
+  };
+}
+
+/** A JSON-protocol client for `service` (`AmazonSQS`, `AWSEvents`) on moto. */
+function jsonClient(endpoint, targetPrefix, signingName, contentType = 'application/x-amz-json-1.1') {
+  return async function call(action, body = {}) {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-amz-target': `${targetPrefix}.${action}`, authorization: authorization(signingName) },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : {};
+    if (!response.ok) throw new Error(`${targetPrefix} ${action}: ${response.status} ${text}`);
+    return parsed;
+  };
+}
+
+/**
+ * The stack's event bus, with a rule that copies every event of the
+ * export's source to an SQS queue, so runs and tests can read what was
+ * published (on AWS the owner subscribes whatever they like).
+ */
+async function createEventBus(endpoint, bus) {
+  const events = jsonClient(endpoint, 'AWSEvents', 'events');
+  const sqs = jsonClient(endpoint, 'AmazonSQS', 'sqs', 'application/x-amz-json-1.0');
+  await events('CreateEventBus', { Name: bus });
+  const { QueueUrl } = await sqs('CreateQueue', { QueueName: `${bus}-copy` });
+  const { Attributes } = await sqs('GetQueueAttributes', { QueueUrl, AttributeNames: ['QueueArn'] });
+  await events('PutRule', { Name: 'copy-exports', EventBusName: bus, EventPattern: JSON.stringify({ source: ['quicksight-export'] }) });
+  await events('PutTargets', { Rule: 'copy-exports', EventBusName: bus, Targets: [{ Id: 'queue', Arn: Attributes.QueueArn }] });
+  const seen = [];
+  return {
+    /** Every event published so far, in the order the queue gives them. */
+    async published() {
+      for (;;) {
+        const { Messages = [] } = await sqs('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
+        if (Messages.length === 0) return seen;
+        for (const m of Messages) {
+          seen.push(JSON.parse(m.Body));
+          await sqs('DeleteMessage', { QueueUrl, ReceiptHandle: m.ReceiptHandle });
+        }
+      }
+    },
   };
 }
 
@@ -321,6 +366,7 @@ async function warmUp(base, concurrency, logDir) {
  */
 export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4 }) {
   const coordinationTable = 'export-coordination';
+  const eventBus = 'export-events';
   const stopped = [];
   const invocations = [];
   // A fresh stack leaves nothing of an earlier one in its folder.
@@ -345,6 +391,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
         // Functions (the callbacks) are moto's too.
         AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
         AWS_ENDPOINT_URL_SFN: engine.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: engine.endpoint,
+        EVENT_BUS_NAME: eventBus,
         EXPORT_BUCKET: bucket,
         COORDINATION_TABLE: coordinationTable,
         // The API's: the state machine created below, by its name.
@@ -365,6 +413,7 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     await warmUp(functions.base, concurrency, logDir);
     const s3 = s3Client(engine.endpoint);
     await s3.createBucket(bucket);
+    const events = await createEventBus(engine.endpoint, eventBus);
     const dynamodb = dynamoDbClient(engine.endpoint);
     // The template's CoordinationTable: keys pk and sk, on demand.
     await dynamodb('CreateTable', {
@@ -396,6 +445,7 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       sfn,
       dynamodb,
       coordinationTable,
+      events,
       stateMachineArn,
       childHistoryDir,
       /** Every Lambda invocation the engine made, in order. */

@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod coordination;
 pub mod error;
 pub mod error_name;
+pub mod events;
 pub mod executions;
 pub mod input;
 pub mod job_id;

@@ -142,10 +142,33 @@ impl SharedLimits {
 pub struct ApiSettings {
     pub state_machine_arn: String,
     pub export_bucket: String,
-    /// How long a download link works (`LINK_EXPIRY_SECONDS`, 60 s to 7
-    /// days; a link signed with a role's temporary credentials dies with
-    /// them sooner).
+}
+
+/// Where events go and how long download links work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// `EVENT_BUS_NAME`: `default` unless set.
+    pub event_bus: String,
+    /// `LINK_EXPIRY_SECONDS`, 60 s to 7 days (3600 by default; a link
+    /// signed with a role's temporary credentials dies with them sooner).
     pub link_expiry: std::time::Duration,
+}
+
+impl DeliverySettings {
+    pub fn from_env() -> Result<Self, ExportError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ExportError> {
+        let link_expiry = read_setting(&lookup, "LINK_EXPIRY_SECONDS", 3600, 60, 604_800)?;
+        Ok(DeliverySettings {
+            event_bus: lookup("EVENT_BUS_NAME")
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| "default".to_string()),
+            link_expiry: std::time::Duration::from_secs(u64::from(link_expiry)),
+        })
+    }
 }
 
 impl ApiSettings {
@@ -162,11 +185,9 @@ impl ApiSettings {
                     "STATE_MACHINE_ARN must be the export state machine's ARN".to_string(),
                 )
             })?;
-        let link_expiry = read_setting(&lookup, "LINK_EXPIRY_SECONDS", 3600, 60, 604_800)?;
         Ok(ApiSettings {
             state_machine_arn,
             export_bucket: export_bucket_from_lookup(&lookup)?,
-            link_expiry: std::time::Duration::from_secs(u64::from(link_expiry)),
         })
     }
 }

@@ -9,12 +9,14 @@ use crate::callbacks::SfnCallbacks;
 use crate::coordination::DynamoCoordination;
 use crate::coordination::dynamodb::table_from_env;
 use crate::error::ExportError;
+use crate::events::EventBridgeEvents;
 use crate::executions::SfnExecutions;
 use crate::quicksight::budgeted::Budgeted;
 use crate::quicksight::sdk::{self, SdkSnapshotJobs};
 use crate::request_store::RequestReader;
-use crate::settings::ApiSettings;
 use crate::settings::SharedLimits;
+use crate::settings::{ApiSettings, DeliverySettings};
+use crate::steps::announce::Announcer;
 use crate::steps::slots::SlotService;
 use crate::storage::S3Store;
 
@@ -73,19 +75,28 @@ impl Wiring {
         )
     }
 
-    /// The API: `STATE_MACHINE_ARN`, `EXPORT_BUCKET`, `LINK_EXPIRY_SECONDS`.
+    /// The events and download links: `EVENT_BUS_NAME`, `LINK_EXPIRY_SECONDS`.
+    pub fn announcer(&self) -> Result<Announcer<EventBridgeEvents>, ExportError> {
+        let settings = DeliverySettings::from_env()?;
+        Ok(Announcer {
+            events: EventBridgeEvents::new(&self.shared, settings.event_bus),
+            link_expiry: settings.link_expiry,
+        })
+    }
+
+    /// The API: `STATE_MACHINE_ARN`, `EXPORT_BUCKET`, and the announcer's.
     pub fn api(&self) -> Result<HttpApi, ExportError> {
         let settings = ApiSettings::from_env()?;
         Ok(Api {
             executions: SfnExecutions::new(&self.shared, settings.state_machine_arn),
             store: self.store(),
             slots: self.slots(),
+            announcer: self.announcer()?,
             requests: RequestReader::new(),
             export_bucket: settings.export_bucket,
-            link_expiry: settings.link_expiry,
         })
     }
 }
 
 /// The API as the `api` binary serves it.
-pub type HttpApi = Api<SfnExecutions, S3Store, DynamoCoordination, SfnCallbacks>;
+pub type HttpApi = Api<SfnExecutions, S3Store, DynamoCoordination, SfnCallbacks, EventBridgeEvents>;

@@ -7,11 +7,13 @@ use export_core::api::{Api, ApiRequest, ApiResponse};
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
 use export_core::coordination::{Lease, SlotKind, SlotTable};
+use export_core::events::fake::FakeEvents;
 use export_core::executions::fake::FakeExecutions;
 use export_core::model::{
     ErrorDetail, ExecutionRef, FileOutcome, ObjectRef, OutcomeStatus, RecipientOutcome,
 };
 use export_core::settings::{RunSettings, SharedLimits};
+use export_core::steps::announce::Announcer;
 use export_core::steps::prepare::PrepareRunInput;
 use export_core::steps::record::record_outcome_at;
 use export_core::steps::slots::{SlotService, holder_of};
@@ -21,7 +23,7 @@ use serde_json::{Value, json};
 
 const BUCKET: &str = "stack-exports";
 
-type TestApi = Api<FakeExecutions, MemoryStore, MemoryCoordination, FakeCallbacks>;
+type TestApi = Api<FakeExecutions, MemoryStore, MemoryCoordination, FakeCallbacks, FakeEvents>;
 
 fn api() -> TestApi {
     Api {
@@ -32,9 +34,12 @@ fn api() -> TestApi {
             callbacks: FakeCallbacks::new(),
             limits: SharedLimits::default(),
         },
+        announcer: Announcer {
+            events: FakeEvents::new(),
+            link_expiry: Duration::from_secs(900),
+        },
         requests: export_core::request_store::RequestReader::new(),
         export_bucket: BUCKET.into(),
-        link_expiry: Duration::from_secs(900),
     }
 }
 
@@ -138,6 +143,7 @@ fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
 async fn record(api: &TestApi, run_id: &str, outcome: &RecipientOutcome) {
     record_outcome_at(
         &api.store,
+        &api.announcer,
         BUCKET,
         &format!("api-runs/{run_id}"),
         run_id,

@@ -90,6 +90,7 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&handle),
     )
     .await
@@ -108,6 +109,7 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&handle),
     )
     .await
@@ -133,6 +135,7 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&handle),
     )
     .await
@@ -140,6 +143,7 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
     let recorded = steps::record_failure(
         &run.store,
         &run.slots,
+        &run.announcer,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef {
@@ -172,6 +176,7 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&first),
     )
     .await
@@ -199,6 +204,7 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&second),
     )
     .await
@@ -229,6 +235,7 @@ async fn a_failed_job_is_recorded_with_its_job_level_error() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&handle),
     )
     .await
@@ -243,7 +250,7 @@ async fn a_caught_failure_is_recorded_with_the_lambda_errors_message() {
     let run = prepared_run(request_json()).await;
     let recorded = steps::record_failure(
         &run.store,
-        &run.slots,
+        &run.slots, &run.announcer,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef { index: 1, id: "globex".into() },
@@ -334,6 +341,7 @@ async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&handle),
     )
     .await
@@ -347,4 +355,52 @@ async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn every_recorded_outcome_is_announced_with_download_links_and_no_value() {
+    let run = prepared_run(request_json()).await;
+    let handle = run.start(0, "acme").await.unwrap();
+    run.quicksight.finish(
+        &handle.snapshot_job_id,
+        completed(
+            &[&format!("s3://{BUCKET}/monthly/run-7/files/acme/1.pdf")],
+            vec![],
+        ),
+    );
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        &run.announcer,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
+    let published = run.announcer.events.published();
+    assert_eq!(published.len(), 1);
+    let (detail_type, detail) = &published[0];
+    assert_eq!(detail_type, "Export Recipient Outcome");
+    assert_eq!(detail["run_id"], "run-7");
+    assert_eq!(detail["outcome"]["recipient_id"], "acme");
+    assert_eq!(detail["outcome"]["status"], "completed");
+    assert_eq!(
+        detail["outcome"]["files"][0]["download_urls"][0],
+        format!("https://{BUCKET}.example/monthly/run-7/files/acme/1.pdf?expires-in=600")
+    );
+    assert_no_secret("the event", &detail.to_string());
+
+    // A retried fetch announces the kept outcome again (at least once).
+    steps::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        &run.announcer,
+        run.step_input(&handle),
+    )
+    .await
+    .unwrap();
+    let published = run.announcer.events.published();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[1].1, published[0].1);
 }

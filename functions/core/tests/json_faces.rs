@@ -32,9 +32,15 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         .as_object_mut()
         .unwrap()
         .remove("snapshot_job_id");
-    let error = json::fetch_result(&run.quicksight, &run.store, &run.slots, broken)
-        .await
-        .unwrap_err();
+    let error = json::fetch_result(
+        &run.quicksight,
+        &run.store,
+        &run.slots,
+        &run.announcer,
+        broken,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::MalformedInput);
     assert!(error.to_string().contains("snapshot_job_id"), "{error}");
 

@@ -22,6 +22,7 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&acme),
     )
     .await
@@ -35,6 +36,7 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
         &run.quicksight,
         &run.store,
         &run.slots,
+        &run.announcer,
         run.step_input(&initech),
     )
     .await
@@ -75,6 +77,7 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
     steps::record_failure(
         &run.store,
         &run.slots,
+        &run.announcer,
         RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef {
@@ -112,7 +115,7 @@ async fn storage_errors_are_classified_for_the_state_machine() {
         key: "k".into(),
         message: "HTTP 503 SlowDown".into(),
     });
-    let error = steps::write_manifest(&run.store, input())
+    let error = steps::write_manifest(&run.store, &run.announcer, input())
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::StorageUnavailable);
@@ -124,7 +127,7 @@ async fn storage_errors_are_classified_for_the_state_machine() {
         code: "AccessDenied".into(),
         message: "Access Denied".into(),
     });
-    let error = steps::write_manifest(&run.store, input())
+    let error = steps::write_manifest(&run.store, &run.announcer, input())
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::StorageRejected);
@@ -137,6 +140,7 @@ async fn storage_errors_are_classified_for_the_state_machine() {
     // An unknown run is refused, naming where it looked.
     let error = steps::write_manifest(
         &run.store,
+        &run.announcer,
         ManifestInput {
             bucket: BUCKET.into(),
             run_prefix: "monthly/nope".into(),
@@ -148,5 +152,27 @@ async fn storage_errors_are_classified_for_the_state_machine() {
     assert!(
         error.to_string().contains("monthly/nope/run.json"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_written_manifest_is_announced_with_its_counts_and_link() {
+    let run = prepared_run(request_json()).await;
+    run.manifest().await;
+    let published = run.announcer.events.published();
+    let (detail_type, detail) = published.last().unwrap();
+    assert_eq!(detail_type, "Export Run Finished");
+    assert_eq!(detail["run_id"], "run-7");
+    assert_eq!(detail["counts"]["missing"], 3);
+    assert_eq!(detail["failed_recipients"], true);
+    assert_eq!(
+        detail["manifest_uri"],
+        format!("s3://{BUCKET}/monthly/run-7/manifest.json")
+    );
+    assert!(
+        detail["manifest_download_url"]
+            .as_str()
+            .unwrap()
+            .contains("manifest.json")
     );
 }

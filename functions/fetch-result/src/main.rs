@@ -10,9 +10,10 @@ async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     let wiring = Wiring::from_env().await?;
     let (quicksight, store, slots) = (wiring.quicksight(), wiring.store(), wiring.slots());
-    let (quicksight, store, slots) = (&quicksight, &store, &slots);
+    let announcer = wiring.announcer()?;
+    let (quicksight, store, slots, announcer) = (&quicksight, &store, &slots, &announcer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::fetch_result(quicksight, store, slots, event.payload)
+        json::fetch_result(quicksight, store, slots, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

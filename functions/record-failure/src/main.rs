@@ -10,10 +10,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     let wiring = Wiring::from_env().await?;
-    let (store, slots) = (wiring.store(), wiring.slots());
-    let (store, slots) = (&store, &slots);
+    let (store, slots, announcer) = (wiring.store(), wiring.slots(), wiring.announcer()?);
+    let (store, slots, announcer) = (&store, &slots, &announcer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::record_failure(store, slots, event.payload)
+        json::record_failure(store, slots, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -1,18 +1,19 @@
 //! `write-manifest` Lambda: assembles the run manifest from the outcome
-//! objects; see `export_core::steps::manifest`.
+//! objects and announces it; see `export_core::steps::manifest`.
 
 use export_core::steps::json;
-use export_core::storage::S3Store;
+use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
-    let store = S3Store::from_env().await;
-    let store = &store;
+    let wiring = Wiring::from_env().await?;
+    let (store, announcer) = (wiring.store(), wiring.announcer()?);
+    let (store, announcer) = (&store, &announcer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::write_manifest(store, event.payload)
+        json::write_manifest(store, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

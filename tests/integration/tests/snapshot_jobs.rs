@@ -61,7 +61,7 @@ async fn the_json_faces_chain_like_the_state_machine() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(120)).await;
     }
-    let fetched = json::fetch_result(&run.qs, &run.store, &run.slots, step)
+    let fetched = json::fetch_result(&run.qs, &run.store, &run.slots, &run.announcer, step)
         .await
         .unwrap();
     assert_eq!(fetched["status"], "completed");

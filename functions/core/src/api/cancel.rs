@@ -12,6 +12,7 @@ use super::{Api, ApiResponse, Problem, check_run_id};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
 use crate::error_name::ErrorName;
+use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::layout;
 use crate::model::{ErrorDetail, OutcomeStatus, RecipientOutcome, RecipientRef};
@@ -23,12 +24,13 @@ use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 /// How long a cancel waits for the execution to stop before it records.
 const STOP_WAIT: Duration = Duration::from_secs(10);
 
-impl<E, S, T, C> Api<E, S, T, C>
+impl<E, S, T, C, V> Api<E, S, T, C, V>
 where
     E: Executions,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
+    V: EventSink,
 {
     pub(super) async fn cancel_run(&self, id: &str) -> Result<ApiResponse, Problem> {
         check_run_id(id, "run ID")?;
@@ -102,11 +104,20 @@ where
                 }),
                 recorded_at: format_rfc3339(now_epoch_seconds()),
             };
-            record_outcome_at(&self.store, &place.bucket, &place.run_prefix, id, &outcome).await?;
+            record_outcome_at(
+                &self.store,
+                &self.announcer,
+                &place.bucket,
+                &place.run_prefix,
+                id,
+                &outcome,
+            )
+            .await?;
             cancelled += 1;
         }
         let summary = write_manifest(
             &self.store,
+            &self.announcer,
             ManifestInput {
                 bucket: place.bucket.clone(),
                 run_prefix: place.run_prefix.clone(),

@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id, limit_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::events::EventSink;
 use crate::executions::{ExecutionInfo, Executions, STATUSES};
 use crate::job_id::readable;
 use crate::layout;
 use crate::model::{ObjectRef, RecipientOutcome};
 use crate::request_store::parse_request;
+use crate::steps::announce::{link_for, outcome_with_links};
 use crate::storage::{DownloadLinks, ObjectStore, StorageError};
 use crate::validation::MAX_RUN_ID_CHARS;
 
@@ -27,12 +29,13 @@ pub(super) struct RunPlace {
     pub recipients: usize,
 }
 
-impl<E, S, T, C> Api<E, S, T, C>
+impl<E, S, T, C, V> Api<E, S, T, C, V>
 where
     E: Executions,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
+    V: EventSink,
 {
     /// The run's place from its execution's input, or `None` when the input
     /// is not a stored request's location (the run never started its work).
@@ -71,31 +74,13 @@ where
 
     /// A download link for an `s3://` URI in the export bucket.
     pub(super) async fn link(&self, uri: &str) -> Result<Option<String>, Problem> {
-        let prefix = format!("s3://{}/", self.export_bucket);
-        let Some(key) = uri.strip_prefix(&prefix) else {
-            return Ok(None);
-        };
-        Ok(Some(
-            self.store
-                .link(&self.export_bucket, key, self.link_expiry)
-                .await?,
-        ))
-    }
-
-    /// An outcome as the API shows it: each file with its download links.
-    pub(super) async fn outcome_with_links(
-        &self,
-        outcome: &RecipientOutcome,
-    ) -> Result<Value, Problem> {
-        let mut value = json!(outcome);
-        for (i, file) in outcome.files.iter().enumerate() {
-            let mut links = Vec::new();
-            for uri in &file.s3_uris {
-                links.extend(self.link(uri).await?);
-            }
-            value["files"][i]["download_urls"] = json!(links);
-        }
-        Ok(value)
+        Ok(link_for(
+            &self.store,
+            &self.export_bucket,
+            uri,
+            self.announcer.link_expiry,
+        )
+        .await?)
     }
 
     pub(super) async fn inspect_run(
@@ -155,7 +140,15 @@ where
             .await?;
         let mut recipients = Vec::with_capacity(outcomes.len());
         for outcome in &outcomes {
-            recipients.push(self.outcome_with_links(outcome).await?);
+            recipients.push(
+                outcome_with_links(
+                    &self.store,
+                    &self.export_bucket,
+                    outcome,
+                    self.announcer.link_expiry,
+                )
+                .await?,
+            );
         }
         body["counts"] = json!({ "recipients": place.recipients, "recorded": recorded });
         let manifest_key = layout::manifest_key(&place.run_prefix);

@@ -11,14 +11,14 @@
 //! Plain requests and responses here ([`ApiRequest`], [`ApiResponse`]);
 //! the `api` binary converts them from and to `lambda_http`'s.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::request_store::RequestReader;
+use crate::steps::announce::Announcer;
 use crate::steps::slots::SlotService;
 use crate::storage::{DownloadLinks, ObjectStore};
 
@@ -75,23 +75,24 @@ impl ApiResponse {
 }
 
 /// What the API works with; built once at init by the binary.
-pub struct Api<E, S, T, C> {
+pub struct Api<E, S, T, C, V> {
     pub executions: E,
     pub store: S,
     pub slots: SlotService<T, C>,
+    /// Cancelling records outcomes and writes the manifest: both announced.
+    pub announcer: Announcer<V>,
     pub requests: RequestReader,
     /// The stack's export bucket: requests are stored there.
     pub export_bucket: String,
-    /// How long a download link works (`LINK_EXPIRY_SECONDS`).
-    pub link_expiry: Duration,
 }
 
-impl<E, S, T, C> Api<E, S, T, C>
+impl<E, S, T, C, V> Api<E, S, T, C, V>
 where
     E: Executions,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
+    V: EventSink,
 {
     /// Routes a request; every answer is JSON, errors included.
     pub async fn handle(&self, request: ApiRequest) -> ApiResponse {

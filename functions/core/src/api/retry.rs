@@ -9,6 +9,7 @@ use super::submit::{accepted, made_up_run_id};
 use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::layout;
 use crate::model::OutcomeStatus;
@@ -16,12 +17,13 @@ use crate::request_store::parse_request;
 use crate::steps::manifest::{Manifest, ManifestInput, write_manifest};
 use crate::storage::{DownloadLinks, ObjectStore};
 
-impl<E, S, T, C> Api<E, S, T, C>
+impl<E, S, T, C, V> Api<E, S, T, C, V>
 where
     E: Executions,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
+    V: EventSink,
 {
     pub(super) async fn retry_run(
         &self,
@@ -50,6 +52,7 @@ where
         // right even for a run that stopped before writing it).
         let summary = write_manifest(
             &self.store,
+            &self.announcer,
             ManifestInput {
                 bucket: place.bucket.clone(),
                 run_prefix: place.run_prefix.clone(),

@@ -8,6 +8,7 @@ use tracing::info;
 use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::events::EventSink;
 use crate::executions::{Executions, Started};
 use crate::request_store::parse_request;
 use crate::storage::{DownloadLinks, ObjectStore, PutMode, StorageError};
@@ -23,12 +24,13 @@ pub fn made_up_run_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-impl<E, S, T, C> Api<E, S, T, C>
+impl<E, S, T, C, V> Api<E, S, T, C, V>
 where
     E: Executions,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
+    V: EventSink,
 {
     pub(super) async fn submit(&self, request: &ApiRequest) -> Result<ApiResponse, Problem> {
         let run_id = match request.header("idempotency-key").map(str::trim) {

@@ -4,6 +4,7 @@
 
 use tracing::info;
 
+use super::announce::Announcer;
 use super::check::job_ref;
 use super::deadline::refusal_until;
 use super::record::record_outcome;
@@ -11,11 +12,13 @@ use super::slots::{SlotService, holder_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
 use crate::error::{ApiError, ExportError};
+use crate::events::EventSink;
 use crate::model::{
     ErrorDetail, FetchedResult, FileOutcome, JobStepInput, OutcomeStatus, RecipientOutcome,
 };
 use crate::quicksight::{JobStatus, SnapshotJobs};
 use crate::settings::MAX_JOB_ATTEMPTS;
+use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
 use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 
@@ -27,12 +30,20 @@ const RUN_AGAIN_ERRORS: &[&str] = &["RLS_CHANGED", "CLS_CHANGED"];
 /// `QuickSight.PreconditionNotMetException`, for the caller to wait and retry.
 /// Once the outcome is recorded, the recipient's slot goes back to the
 /// semaphore (and on to whoever waits).
-pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
+pub async fn fetch_result<Q, S, T, C, V>(
     quicksight: &Q,
     store: &S,
     slots: &SlotService<T, C>,
+    announcer: &Announcer<V>,
     input: JobStepInput,
-) -> Result<FetchedResult, ExportError> {
+) -> Result<FetchedResult, ExportError>
+where
+    Q: SnapshotJobs,
+    S: ObjectStore + DownloadLinks,
+    T: SlotTable,
+    C: TaskCallbacks,
+    V: EventSink,
+{
     let job = &input.job;
     let result = quicksight
         .result(&job_ref(job))
@@ -106,7 +117,7 @@ pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: Task
         error,
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
-    record_outcome(store, &input.run, &outcome).await?;
+    record_outcome(store, announcer, &input.run, &outcome).await?;
     slots
         .release(
             &holder_of(&input.run.execution_id, &job.recipient_id),

@@ -5,15 +5,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::announce::Announcer;
 use super::slots::SlotService;
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::{DurationLog, SlotTable};
 use crate::error::ExportError;
+use crate::events::EventSink;
 use crate::input;
 use crate::model::ExecutionStatusChange;
 use crate::quicksight::SnapshotJobs;
 use crate::request_store::RequestReader;
 use crate::settings::RunSettings;
+use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
 use crate::time::now_epoch_ms;
 
@@ -72,26 +75,41 @@ pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCal
     to_value(super::check_job(quicksight, durations, slots, input).await?)
 }
 
-pub async fn fetch_result<Q: SnapshotJobs, S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
+pub async fn fetch_result<Q, S, T, C, V>(
     quicksight: &Q,
     store: &S,
     slots: &SlotService<T, C>,
+    announcer: &Announcer<V>,
     payload: Value,
-) -> Result<Value, ExportError> {
+) -> Result<Value, ExportError>
+where
+    Q: SnapshotJobs,
+    S: ObjectStore + DownloadLinks,
+    T: SlotTable,
+    C: TaskCallbacks,
+    V: EventSink,
+{
     let input = parse(payload, "fetch-result input (run, job)")?;
-    to_value(super::fetch_result(quicksight, store, slots, input).await?)
+    to_value(super::fetch_result(quicksight, store, slots, announcer, input).await?)
 }
 
-pub async fn record_failure<S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
+pub async fn record_failure<S, T, C, V>(
     store: &S,
     slots: &SlotService<T, C>,
+    announcer: &Announcer<V>,
     payload: Value,
-) -> Result<Value, ExportError> {
+) -> Result<Value, ExportError>
+where
+    S: ObjectStore + DownloadLinks,
+    T: SlotTable,
+    C: TaskCallbacks,
+    V: EventSink,
+{
     let input = parse(
         payload,
         "record-failure input (run, recipient, attempt, job, failure)",
     )?;
-    let recorded = super::record_failure(store, slots, input).await?;
+    let recorded = super::record_failure(store, slots, announcer, input).await?;
     to_value(serde_json::json!({ "recorded": recorded }))
 }
 
@@ -110,10 +128,11 @@ pub async fn reap_slots<T: SlotTable, C: TaskCallbacks>(
     )
 }
 
-pub async fn write_manifest<S: ObjectStore>(
+pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     store: &S,
+    announcer: &Announcer<V>,
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "write-manifest input (bucket, run_prefix)")?;
-    to_value(super::write_manifest(store, input).await?)
+    to_value(super::write_manifest(store, announcer, input).await?)
 }

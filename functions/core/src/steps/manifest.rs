@@ -11,13 +11,16 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
+use super::announce::Announcer;
 use crate::error::ExportError;
 use crate::error_name::ErrorName;
+use crate::events::EventSink;
 use crate::layout;
 use crate::model::{
     DashboardRef, ErrorDetail, FileOutcome, OutcomeStatus, RecipientOutcome, RecipientRef,
     RunRecord,
 };
+use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
 use crate::time::{format_rfc3339, now_epoch_seconds};
 
@@ -151,8 +154,10 @@ async fn read_json<S: ObjectStore, T: serde::de::DeserializeOwned>(
     })
 }
 
-pub async fn write_manifest<S: ObjectStore>(
+/// Written, the manifest is announced ("Export Run Finished").
+pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     store: &S,
+    announcer: &Announcer<V>,
     input: ManifestInput,
 ) -> Result<RunSummary, ExportError> {
     let (bucket, run_prefix) = (&input.bucket, input.run_prefix.trim_end_matches('/'));
@@ -231,9 +236,13 @@ pub async fn write_manifest<S: ObjectStore>(
         missing = counts.missing,
         "run manifest written"
     );
+    let manifest_uri = format!("s3://{bucket}/{key}");
+    announcer
+        .run_finished(store, bucket, &record.run_id, &counts, &manifest_uri)
+        .await?;
     Ok(RunSummary {
         run_id: record.run_id,
-        manifest_uri: format!("s3://{bucket}/{key}"),
+        manifest_uri,
         counts,
     })
 }

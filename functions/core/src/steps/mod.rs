@@ -11,6 +11,7 @@
 //! manifest  write-manifest  the manifest, from the outcome objects
 //! ```
 
+pub mod announce;
 pub mod check;
 pub mod deadline;
 pub mod fetch;

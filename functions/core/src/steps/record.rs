@@ -8,12 +8,15 @@
 use serde_json::Value;
 use tracing::{info, warn};
 
+use super::announce::Announcer;
 use super::slots::{SlotService, holder_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
 use crate::error::ExportError;
+use crate::events::EventSink;
 use crate::layout;
 use crate::model::{ErrorDetail, OutcomeStatus, RecipientOutcome, RecordFailureInput, RunRef};
+use crate::storage::DownloadLinks;
 use crate::storage::{ObjectStore, PutMode, StorageError};
 use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 
@@ -25,17 +28,28 @@ pub enum Recorded {
     AlreadyRecorded,
 }
 
-pub async fn record_outcome<S: ObjectStore>(
+pub async fn record_outcome<S: ObjectStore + DownloadLinks, V: EventSink>(
     store: &S,
+    announcer: &Announcer<V>,
     run: &RunRef,
     outcome: &RecipientOutcome,
 ) -> Result<Recorded, ExportError> {
-    record_outcome_at(store, &run.bucket, &run.run_prefix, &run.run_id, outcome).await
+    record_outcome_at(
+        store,
+        announcer,
+        &run.bucket,
+        &run.run_prefix,
+        &run.run_id,
+        outcome,
+    )
+    .await
 }
 
-/// [`record_outcome`] by the run's place rather than its reference.
-pub async fn record_outcome_at<S: ObjectStore>(
+/// [`record_outcome`] by the run's place rather than its reference. The
+/// outcome kept (this one, or the one found there) is announced.
+pub async fn record_outcome_at<S: ObjectStore + DownloadLinks, V: EventSink>(
     store: &S,
+    announcer: &Announcer<V>,
     bucket: &str,
     run_prefix: &str,
     run_id: &str,
@@ -43,7 +57,7 @@ pub async fn record_outcome_at<S: ObjectStore>(
 ) -> Result<Recorded, ExportError> {
     let key = layout::outcome_key(run_prefix, &outcome.recipient_id);
     let body = serde_json::to_vec_pretty(outcome).expect("an outcome serializes");
-    match store
+    let recorded = match store
         .put_json(bucket, &key, body, PutMode::CreateOnly)
         .await
     {
@@ -54,7 +68,7 @@ pub async fn record_outcome_at<S: ObjectStore>(
                 status = ?outcome.status,
                 "outcome recorded"
             );
-            Ok(Recorded::Written)
+            Recorded::Written
         }
         Err(StorageError::ConditionFailed { .. }) => {
             warn!(
@@ -63,20 +77,41 @@ pub async fn record_outcome_at<S: ObjectStore>(
                 status = ?outcome.status,
                 "an outcome was already recorded for this recipient; it is kept"
             );
-            Ok(Recorded::AlreadyRecorded)
+            Recorded::AlreadyRecorded
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    // Announced every time (at least once): a retried step whose first try
+    // wrote the outcome but failed to announce it announces it now.
+    let kept = match recorded {
+        Recorded::Written => outcome.clone(),
+        Recorded::AlreadyRecorded => {
+            let stored = store.get(bucket, &key, None).await?;
+            serde_json::from_slice(&stored.body).map_err(|e| ExportError::MalformedInput {
+                expected: "recorded outcome",
+                detail: format!("s3://{bucket}/{key}: {e}"),
+            })?
+        }
+    };
+    announcer.outcome(store, bucket, run_id, &kept).await?;
+    Ok(recorded)
 }
 
 /// `record-failure`: the state machine caught a failed step (or stopped
 /// polling at the deadline) and records the recipient as failed, with the
 /// job's ID when one was started; then its slot, if it had one, goes back.
-pub async fn record_failure<S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
+pub async fn record_failure<S, T, C, V>(
     store: &S,
     slots: &SlotService<T, C>,
+    announcer: &Announcer<V>,
     input: RecordFailureInput,
-) -> Result<Recorded, ExportError> {
+) -> Result<Recorded, ExportError>
+where
+    S: ObjectStore + DownloadLinks,
+    T: SlotTable,
+    C: TaskCallbacks,
+    V: EventSink,
+{
     let outcome = RecipientOutcome {
         recipient_id: input.recipient.id.clone(),
         status: OutcomeStatus::Failed,
@@ -94,7 +129,7 @@ pub async fn record_failure<S: ObjectStore, T: SlotTable, C: TaskCallbacks>(
         }),
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
-    let recorded = record_outcome(store, &input.run, &outcome).await?;
+    let recorded = record_outcome(store, announcer, &input.run, &outcome).await?;
     slots
         .release(
             &holder_of(&input.run.execution_id, &input.recipient.id),

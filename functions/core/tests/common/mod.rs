@@ -4,6 +4,7 @@
 
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
+use export_core::events::fake::FakeEvents;
 use export_core::layout;
 use export_core::model::{
     ErrorDetail, ExecutionRef, JobHandle, JobStepInput, ObjectRef, PreparedRun, RecipientOutcome,
@@ -14,6 +15,7 @@ use export_core::quicksight::{FileGroupResult, JobResult, JobStatus};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
+use export_core::steps::announce::Announcer;
 use export_core::steps::manifest::{Manifest, ManifestInput};
 use export_core::steps::prepare::PrepareRunInput;
 use export_core::steps::slots::SlotService;
@@ -71,6 +73,7 @@ pub struct Run {
     /// Recent job durations (empty: the run's settings time the checks).
     pub durations: MemoryCoordination,
     pub slots: SlotService<MemoryCoordination, FakeCallbacks>,
+    pub announcer: Announcer<FakeEvents>,
     pub prepared: PreparedRun,
 }
 
@@ -112,6 +115,10 @@ pub async fn prepared_run(request: Value) -> Run {
             table: MemoryCoordination::new(),
             callbacks: FakeCallbacks::new(),
             limits: SharedLimits::default(),
+        },
+        announcer: Announcer {
+            events: FakeEvents::new(),
+            link_expiry: std::time::Duration::from_secs(600),
         },
         prepared,
     }
@@ -164,6 +171,7 @@ impl Run {
     pub async fn manifest(&self) -> Manifest {
         steps::write_manifest(
             &self.store,
+            &self.announcer,
             ManifestInput {
                 bucket: BUCKET.into(),
                 run_prefix: self.prepared.run.run_prefix.clone(),

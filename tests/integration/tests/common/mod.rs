@@ -11,6 +11,7 @@ use export_core::ExportError;
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
 use export_core::error_name::ErrorName;
+use export_core::events::fake::FakeEvents;
 use export_core::layout;
 use export_core::model::{
     ExecutionRef, FetchedResult, JobCheck, JobHandle, JobProgress, JobStepInput, ObjectRef,
@@ -20,6 +21,7 @@ use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
+use export_core::steps::announce::Announcer;
 use export_core::steps::slots::SlotService;
 use export_core::steps::{self, prepare::PrepareRunInput};
 use export_core::storage::memory::MemoryStore;
@@ -95,6 +97,7 @@ pub struct Run {
     pub requests: RequestReader,
     pub durations: MemoryCoordination,
     pub slots: SlotService<MemoryCoordination, FakeCallbacks>,
+    pub announcer: Announcer<FakeEvents>,
     pub run: RunRef,
     pub recipients: Vec<String>,
 }
@@ -135,6 +138,10 @@ impl Run {
                 table: MemoryCoordination::new(),
                 callbacks: FakeCallbacks::new(),
                 limits: SharedLimits::default(),
+            },
+            announcer: Announcer {
+                events: FakeEvents::new(),
+                link_expiry: std::time::Duration::from_secs(600),
             },
             run: prepared.run,
             recipients: recipients.iter().map(|s| s.to_string()).collect(),
@@ -183,7 +190,14 @@ impl Run {
     }
 
     pub async fn fetch(&self, job: &JobHandle) -> Result<FetchedResult, ExportError> {
-        steps::fetch_result(&self.qs, &self.store, &self.slots, self.step(job)).await
+        steps::fetch_result(
+            &self.qs,
+            &self.store,
+            &self.slots,
+            &self.announcer,
+            self.step(job),
+        )
+        .await
     }
 
     /// The outcome object written for `recipient`, if any.
