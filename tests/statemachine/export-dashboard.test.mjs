@@ -75,7 +75,7 @@ test('30 recipients: one outcome each, every file written, no tag or parameter v
     const request = syntheticRequest(EXAMPLE, 30);
     const { result, parentEvents, prepared, manifest } = await run(stack, request, 'thirty');
     assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.deepEqual(manifest.counts, { recipients: 30, completed: 30, completed_with_file_errors: 0, failed: 0, missing: 0, files: 90 });
+    assert.deepEqual(manifest.counts, { recipients: 30, completed: 30, completed_with_file_errors: 0, failed: 0, cancelled: 0, missing: 0, files: 90 });
     assert.deepEqual(manifest.recipients.map((e) => e.recipient_id), request.recipients.map((r) => r.id), 'request order');
 
     // One outcome object per recipient, and every file they name exists.

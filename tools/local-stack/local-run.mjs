@@ -157,7 +157,7 @@ try {
     if (manifestUri) {
       const manifest = await stack.s3.getJson(bucket, manifestUri.replace(`s3://${bucket}/`, ''));
       const c = manifest.counts;
-      console.log(`  recipients: ${c.recipients}, completed: ${c.completed} (with file errors: ${c.completed_with_file_errors}), failed: ${c.failed} (no outcome: ${c.missing}), files: ${c.files}`);
+      console.log(`  recipients: ${c.recipients}, completed: ${c.completed} (with file errors: ${c.completed_with_file_errors}), failed: ${c.failed}, cancelled: ${c.cancelled}, no outcome: ${c.missing}, files: ${c.files}`);
       const problems = manifest.recipients.filter((e) => e.status === 'failed' || e.files.some((f) => f.errors?.length));
       for (const entry of problems.slice(0, 10)) {
         const problem = entry.error ?? entry.files.flatMap((f) => f.errors ?? [])[0];

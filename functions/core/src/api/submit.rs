@@ -68,7 +68,7 @@ where
                 format!("run {run_id:?} was submitted with another request"),
             )
         };
-        match self
+        let stored_before = match self
             .store
             .put_json(
                 &self.export_bucket,
@@ -78,7 +78,7 @@ where
             )
             .await
         {
-            Ok(()) => {}
+            Ok(()) => false,
             Err(StorageError::ConditionFailed { .. }) => {
                 let stored = self.store.get(&self.export_bucket, &key, None).await?;
                 let same = serde_json::from_slice::<Value>(&stored.body).ok()
@@ -86,13 +86,17 @@ where
                 if !same {
                     return Err(conflict());
                 }
+                true
             }
             Err(e) => return Err(e.into()),
-        }
+        };
 
         let input = json!({ "bucket": self.export_bucket, "key": key }).to_string();
+        // Step Functions answers a start of a running execution with the
+        // same name and input as it answered the first (no error), and one
+        // that has finished with ExecutionAlreadyExists.
         let replayed = match self.executions.start(run_id, input.clone()).await? {
-            Started::New { .. } => false,
+            Started::New { .. } => stored_before,
             Started::AlreadyExists => {
                 // Ours, from an earlier call with this key, or someone else's.
                 let existing = self.executions.describe(run_id).await?;
