@@ -65,6 +65,19 @@ function byId(manifest) {
   return Object.fromEntries(manifest.recipients.map((e) => [e.recipient_id, e]));
 }
 
+/** Every embedded-metric-format record in the functions' logs. */
+function emfRecords(stack) {
+  const records = [];
+  for (const file of logFiles(stack)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const at = line.indexOf('{"');
+      if (at < 0 || !line.includes('"_aws"')) continue;
+      try { records.push(JSON.parse(line.slice(at))); } catch { /* not a whole record */ }
+    }
+  }
+  return records;
+}
+
 function logFiles(stack) {
   const dir = join(stack.childHistoryDir, '..');
   return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => join(dir, f));
@@ -93,6 +106,20 @@ test('30 recipients: one outcome each, every file written, no tag or parameter v
     const stats = await stack.quicksight.stats();
     assert.equal(stats.jobs_started, 30);
     assert.ok(stats.max_running <= 12, `at most 12 jobs at once, saw ${stats.max_running}`);
+
+    // The embedded-metric-format records the functions wrote: every
+    // QuickSight call counted once, and the run's figures.
+    const records = emfRecords(stack);
+    const sum = (name) => records.reduce((n, r) => n + (r[name] ?? 0), 0);
+    assert.equal(sum('QuickSightCalls'), stats.calls, 'one QuickSightCalls per call the simulator answered');
+    const runRecord = records.find((r) => r.run_id === 'thirty' && 'Recipients' in r);
+    assert.ok(runRecord, 'write-manifest wrote the run figures');
+    assert.equal(runRecord.Recipients, 30);
+    assert.equal(runRecord.RecipientsCompleted, 30);
+    assert.equal(runRecord.RecipientsFailed, 0);
+    assert.ok(runRecord.MakespanBound > 0 && runRecord.Makespan >= runRecord.MakespanBound * 0.5, `${manifest.started_at}: ${JSON.stringify(runRecord)}`);
+    assert.deepEqual(runRecord._aws.CloudWatchMetrics[0].Dimensions, [['Stack']]);
+    assert.equal(records.filter((r) => 'SlotWait' in r).length, 30, 'one slot wait per recipient');
 
     // The execution's history, each child's, every payload, log and object.
     const children = childHistories(stack);

@@ -115,6 +115,7 @@ def test_each_function_is_rust_on_arm64_built_by_cargo_lambda(template):
         "TakeSlotFunction",
         "ReapSlotsFunction",
         "WriteManifestFunction",
+        "ApiFunction",
     }
     globals_ = template["Globals"]["Function"]
     assert globals_["Runtime"] == "provided.al2023"
@@ -296,6 +297,7 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
         "RecordFailureFunction",
         "TakeSlotFunction",
         "ReapSlotsFunction",
+        "ApiFunction",
     }
     callers = {name for name, s in all_statements(template) if s["Action"] == "states:SendTaskSuccess"}
     assert callers == {
@@ -304,12 +306,17 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
         "RecordFailureFunction",
         "TakeSlotFunction",
         "ReapSlotsFunction",
+        "ApiFunction",
     }
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables == {
         "COORDINATION_TABLE": {"Ref": "CoordinationTable"},
         "SLOT_CAP": {"Ref": "SlotCap"},
         "QUICKSIGHT_CALLS_PER_SECOND": {"Ref": "QuickSightCallsPerSecond"},
+        "EVENT_BUS_NAME": {"Ref": "EventBusName"},
+        "LINK_EXPIRY_SECONDS": {"Ref": "LinkExpirySeconds"},
+        "METRICS_NAMESPACE": "QuickSightExport",
+        "STACK_NAME": {"Ref": "AWS::StackName"},
     }
     assert template["Parameters"]["SlotCap"]["Default"] == 12
     assert template["Parameters"]["SlotCap"]["MaxValue"] == 12
@@ -325,3 +332,95 @@ def test_the_reaper_runs_on_this_state_machines_ended_executions(template):
     assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "TIMED_OUT"]
     arn = pattern["detail"]["stateMachineArn"][0]["Fn::Sub"]
     assert arn.endswith(":stateMachine:${AWS::StackName}-export-dashboard")
+
+
+def test_the_api_is_iam_authorized_and_routes_every_operation_to_the_api_function(template):
+    api = template["Resources"]["ExportApi"]
+    assert api["Type"] == "AWS::Serverless::Api"
+    assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()}
+    assert routes == {
+        ("POST", "/exports"),
+        ("GET", "/exports"),
+        ("GET", "/exports/{id}"),
+        ("DELETE", "/exports/{id}"),
+        ("POST", "/exports/{id}/retry"),
+    }
+    assert all(e["Type"] == "Api" and e["Properties"]["RestApiId"] == {"Ref": "ExportApi"} for e in events.values())
+    variables = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables == {"STATE_MACHINE_ARN": {"Ref": "ExportStateMachine"}, "EXPORT_BUCKET": {"Ref": "ExportBucket"}}
+    # API Gateway gives up after 29 s.
+    assert template["Resources"]["ApiFunction"]["Properties"]["Timeout"] <= 29
+
+
+def test_step_functions_actions_are_on_this_state_machine_and_its_executions_only(template):
+    seen = set()
+    for name, statement in all_statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if not any(a.startswith("states:") for a in actions) or actions == ["states:SendTaskSuccess"]:
+            continue
+        resource = statement["Resource"]
+        if resource == {"Ref": "ExportStateMachine"}:
+            assert set(actions) <= {"states:StartExecution", "states:ListExecutions"}, name
+        else:
+            arn = resource["Fn::Sub"]
+            assert "${AWS::StackName}-export-dashboard" in arn, f"{name}: {arn}"
+            if ":execution:" in arn:
+                assert set(actions) <= {"states:DescribeExecution", "states:StopExecution"}, name
+        seen.add((name, tuple(sorted(actions))))
+    api = {a for n, acts in seen if n == "ApiFunction" for a in acts}
+    assert api == {"states:StartExecution", "states:ListExecutions", "states:DescribeExecution", "states:StopExecution"}
+
+
+def test_events_go_to_the_configured_bus_only_from_the_functions_that_announce(template):
+    senders = set()
+    for name, statement in all_statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "events:PutEvents" in actions:
+            assert actions == ["events:PutEvents"], name
+            assert statement["Resource"]["Fn::Sub"].endswith(":event-bus/${EventBusName}"), name
+            senders.add(name)
+    assert senders == {"FetchResultFunction", "RecordFailureFunction", "WriteManifestFunction", "ApiFunction"}
+    assert template["Parameters"]["EventBusName"]["Default"] == "default"
+
+
+def test_a_schedule_retries_then_keeps_what_it_could_not_start(template, state_machine):
+    schedule = state_machine["Events"]["ScheduledExport"]["Properties"]
+    assert schedule["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert schedule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}}
+    assert template["Resources"]["ScheduleDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "samconfig.toml" in ignored
+    tracked = subprocess.run(["git", "ls-files", "samconfig.toml"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert tracked.stdout == ""
+
+
+def test_failures_raise_alarms_on_one_topic(template):
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert set(alarms) == {"FailedRunsAlarm", "FailedRecipientsAlarm", "ScheduleDeadLetterAlarm"}
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching", name
+    runs = {m["MetricStat"]["Metric"]["MetricName"] for m in alarms["FailedRunsAlarm"]["Properties"]["Metrics"] if "MetricStat" in m}
+    assert runs == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    recipients = alarms["FailedRecipientsAlarm"]["Properties"]
+    assert (recipients["Namespace"], recipients["MetricName"]) == ("QuickSightExport", "RunsWithFailedRecipients")
+
+
+def test_the_dashboard_is_json_and_charts_the_metrics_the_functions_emit(template):
+    body, variables = template["Resources"]["ExportDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    text = body.replace("${Namespace}", variables["Namespace"]).replace("${StateMachineArn}", "arn")
+    text = text.replace("${AWS::Region}", "us-east-1").replace("${AWS::StackName}", "stack")
+    widgets = json.loads(text)["widgets"]
+    charted = {m[1] for w in widgets for m in w["properties"]["metrics"] if m[1] != "."}
+    # Every metric the Rust code emits (metrics::Metric constructors).
+    emitted = set()
+    for source in (ROOT / "functions" / "core" / "src").rglob("*.rs"):
+        if source.name == "metrics.rs":  # the constructors and their test
+            continue
+        emitted |= set(re.findall(r'Metric::(?:count|seconds|milliseconds|ratio)\(\s*"([A-Za-z]+)"', source.read_text()))
+    assert emitted, "no metric found in the sources"
+    # The counters that feed alarms or add up to others need no chart.
+    assert emitted - charted <= {"Recipients", "RunsFinished", "RunsWithFailedRecipients"}, emitted - charted
+    assert "ExecutionsFailed" in charted

@@ -5,7 +5,11 @@
 // any tag or parameter value leaked.
 //
 //   node tools/local-stack/local-run.mjs [--request FILE | --recipients N] [--runs M]
-//        [--job-seconds S] [--stop-after K] [-- quicksight-sim flags...]
+//        [--job-seconds S] [--stop-after K] [--via-api] [-- quicksight-sim flags...]
+//
+// With --via-api every step a caller takes goes through the HTTP API (the
+// `api` function on cargo lambda watch, called with SigV4-signed curl):
+// submit, progress, cancel (--stop-after), list and inspect.
 
 import { mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -26,8 +30,9 @@ import {
   idleSlotSampler,
 } from './runs.mjs';
 import { syntheticRequest, secretsOf } from './requests.mjs';
+import { callApi, apiBase } from './api-client.mjs';
 
-const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--runs M] [--job-seconds S] [--stop-after K] [-- quicksight-sim flags]
+const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--runs M] [--job-seconds S] [--stop-after K] [--via-api] [-- quicksight-sim flags]
 
   --request FILE    the export request to run (default: examples/export-request.json)
   --recipients N    run a generated request of N recipients instead, each with tag values of its own
@@ -35,10 +40,13 @@ const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--run
   --job-seconds S   simulated job duration (default 5)
   --stop-after K    stop the first execution once K outcomes are recorded, then write its manifest
                     again from the outcomes, as README "Writing a manifest again" describes
+                    (with --via-api: cancel it through DELETE /exports/{id} instead)
+  --via-api         submit, follow, cancel, list and inspect through the HTTP API, as a caller
+                    of a deployed stack does (README "The API")
   -- FLAGS          passed to quicksight-sim, for example --fail-job acme=DASHBOARD_ACCESS_DENIED`;
 
 function parseArgs(argv) {
-  const args = { request: join(ROOT, 'examples', 'export-request.json'), recipients: null, runs: 1, jobSeconds: 5, stopAfter: null, simFlags: [] };
+  const args = { request: join(ROOT, 'examples', 'export-request.json'), recipients: null, runs: 1, jobSeconds: 5, stopAfter: null, viaApi: false, simFlags: [] };
   const number = (flag, value) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n <= 0) {
@@ -57,6 +65,7 @@ function parseArgs(argv) {
     else if (a === '--runs') args.runs = Math.floor(number(a, argv[++i]));
     else if (a === '--job-seconds') args.jobSeconds = number(a, argv[++i]);
     else if (a === '--stop-after') args.stopAfter = Math.floor(number(a, argv[++i]));
+    else if (a === '--via-api') args.viaApi = true;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -100,7 +109,8 @@ try {
   const stamp = executionName('local');
   const runs = [];
   for (const [i, request] of requests.entries()) {
-    runs.push(await submitRun(stack, { request, name: args.runs > 1 ? `${stamp}-${i + 1}` : stamp }));
+    const name = args.runs > 1 ? `${stamp}-${i + 1}` : stamp;
+    runs.push(args.viaApi ? await submitThroughApi(stack, request, name) : await submitRun(stack, { request, name }));
   }
   console.log(
     `Stored ${runs.length} request(s) under s3://${bucket}/requests/; execution(s) ${runs.map((r) => r.name).join(', ')} started for ${total} recipients (logs in ${relative(ROOT, logDir)}/)`,
@@ -109,12 +119,23 @@ try {
   const idle = idleSlotSampler(stack, { cap, recipients: total });
   let lastLine = '';
   let stopped = false;
+  let cancelled = null;
   const ticker = setInterval(async () => {
     const recorded = outcomesRecorded(stack.invocations);
     if (args.stopAfter && !stopped && recorded >= args.stopAfter) {
       stopped = true;
-      console.log(`  ${recorded} outcomes recorded: stopping ${runs[0].name}`);
-      await stack.sfn('StopExecution', { executionArn: runs[0].executionArn, error: 'LocalRun.Stopped', cause: '--stop-after' });
+      if (args.viaApi) {
+        console.log(`  ${recorded} outcomes recorded: DELETE /exports/${runs[0].name}`);
+        // Awaited before the runs are reported: the cancel records the
+        // recipients never reached and writes the manifest.
+        cancelled = callApi(stack, 'DELETE', `/exports/${runs[0].name}`).then(({ status, body }) => {
+          console.log(`    ${status} ${JSON.stringify(body)}`);
+          return body;
+        });
+      } else {
+        console.log(`  ${recorded} outcomes recorded: stopping ${runs[0].name}`);
+        await stack.sfn('StopExecution', { executionArn: runs[0].executionArn, error: 'LocalRun.Stopped', cause: '--stop-after' });
+      }
     }
     const stats = await stack.quicksight.stats().catch(() => null);
     if (!stats) return;
@@ -126,6 +147,7 @@ try {
   }, 1000);
   const results = await Promise.all(runs.map((run) => waitForRun(stack, run)));
   clearInterval(ticker);
+  const cancelAnswer = await cancelled;
   const idleSlotSeconds = idle.stop();
   const makespan = (Date.now() - began) / 1000;
 
@@ -147,7 +169,7 @@ try {
       });
       console.log(`  reap-slots (as the EventBridge rule runs it): ${reaped.leases} leases and ${reaped.waiters} waiters freed, ${reaped.handed_over} slots handed over`);
     }
-    let manifestUri = result.output?.manifest_uri;
+    let manifestUri = result.output?.manifest_uri ?? (i === 0 ? cancelAnswer?.manifest?.uri : undefined);
     if (prepared && !manifestUri) {
       // A stopped or failed run: the manifest is written again from the
       // outcome objects, exactly as README "Writing a manifest again" says.
@@ -195,6 +217,13 @@ try {
     }
   }
 
+  if (args.viaApi) await reportThroughApi(stack, runs);
+  const published = await stack.events.published();
+  const byType = {};
+  for (const e of published) byType[e['detail-type']] = (byType[e['detail-type']] ?? 0) + 1;
+  const links = published.flatMap((e) => e.detail.outcome?.files ?? []).flatMap((f) => f.download_urls ?? []).length;
+  console.log(`\nEvents on the bus (source quicksight-export): ${Object.entries(byType).map(([t, n]) => `${n} "${t}"`).join(', ') || 'none'}; ${links} download links in them`);
+
   const stats = await stack.quicksight.stats();
   const waves = Math.ceil(total / cap);
   const bound = waves * args.jobSeconds;
@@ -222,3 +251,30 @@ try {
   await stack.stop();
 }
 process.exit(exitCode);
+
+/** POST /exports with the run's name as Idempotency-Key; stops on a refusal. */
+async function submitThroughApi(stack, request, name) {
+  const { status, body } = await callApi(stack, 'POST', '/exports', { body: request, headers: { 'Idempotency-Key': name } });
+  console.log(`POST ${apiBase(stack)}/exports (Idempotency-Key: ${name}): ${status} ${JSON.stringify(body)}`);
+  if (status !== 202) {
+    await stack.stop();
+    process.exit(1);
+  }
+  const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.run_id}`;
+  return { executionArn, name: body.run_id, input: null, startedAt: Date.now() };
+}
+
+/** What a caller sees once the runs ended: the list, then each run's first page. */
+async function reportThroughApi(stack, runs) {
+  const list = await callApi(stack, 'GET', '/exports?limit=10');
+  console.log(`\nGET /exports?limit=10: ${list.status}`);
+  for (const r of list.body.runs ?? []) console.log(`  ${r.run_id}: ${r.status} (${r.started_at} - ${r.stopped_at ?? ''})`);
+  for (const run of runs) {
+    const { status, body } = await callApi(stack, 'GET', `/exports/${run.name}?limit=5`);
+    const links = (body.recipients ?? []).flatMap((r) => r.files ?? []).flatMap((f) => f.download_urls ?? []);
+    console.log(`GET /exports/${run.name}?limit=5: ${status}, ${body.status}, counts ${JSON.stringify(body.counts)}`);
+    console.log(`  first page: ${(body.recipients ?? []).map((r) => `${r.recipient_id} ${r.status}`).join(', ')}${body.next_token ? ` (next_token ${body.next_token})` : ''}`);
+    if (links.length) console.log(`  ${links.length} download links on it, for example ${links[0].split('?')[0]}?X-Amz-...`);
+    if (body.manifest) console.log(`  manifest ${body.manifest.uri}, link ${body.manifest.download_url ? 'made' : 'missing'}`);
+  }
+}

@@ -14,6 +14,7 @@ pub mod executions;
 pub mod input;
 pub mod job_id;
 pub mod layout;
+pub mod metrics;
 pub mod model;
 pub mod pacing;
 pub mod quicksight;

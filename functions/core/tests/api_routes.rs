@@ -136,6 +136,7 @@ fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
             error_type: "DASHBOARD_ACCESS_DENIED".into(),
             message: "no access".into(),
         }),
+        job_seconds: None,
         recorded_at: "2026-12-01T06:01:00Z".into(),
     }
 }

@@ -102,6 +102,7 @@ where
                     error_type: ErrorName::Cancelled.as_str().to_string(),
                     message: "the run was cancelled before this recipient had an outcome".into(),
                 }),
+                job_seconds: None,
                 recorded_at: format_rfc3339(now_epoch_seconds()),
             };
             record_outcome_at(

@@ -50,6 +50,10 @@ pub struct RecipientOutcome {
     /// Why the recipient failed: the job's error, or the step's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
+    /// Seconds from the job's start to the check that saw it finish: what
+    /// the run's makespan bound is figured from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_seconds: Option<u64>,
     pub recorded_at: String,
 }
 

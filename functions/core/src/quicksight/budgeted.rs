@@ -6,12 +6,14 @@
 
 use std::time::Duration;
 
+use serde_json::json;
 use tracing::debug;
 
 use super::{JobDescription, JobRef, JobResult, SnapshotJobSpec, SnapshotJobs, StartedJob};
 use crate::coordination::{CallBudget, CoordinationError};
 use crate::error::ApiError;
 use crate::error_name::ErrorName;
+use crate::metrics::{self, Metric};
 use crate::time::now_epoch_ms;
 
 /// A reservation further away than this is not waited for: the call fails
@@ -52,8 +54,24 @@ pub fn coordination_error(error: CoordinationError) -> ApiError {
     }
 }
 
+/// One QuickSight call as a metric record: the call, whether it was
+/// throttled (by QuickSight, or by a budget booked too far ahead), and how
+/// long it waited for its turn.
+fn observe<T>(operation: &str, job_id: &str, waited: Duration, result: &Result<T, ApiError>) {
+    let throttled = matches!(result, Err(e) if e.code == "ThrottlingException");
+    metrics::emit(
+        &[
+            Metric::count("QuickSightCalls", 1),
+            Metric::count("QuickSightThrottles", usize::from(throttled)),
+            Metric::milliseconds("CallBudgetWait", waited.as_millis() as f64),
+        ],
+        json!({ "operation": operation, "snapshot_job_id": job_id }),
+    );
+}
+
 impl<Q: SnapshotJobs, B: CallBudget> Budgeted<Q, B> {
-    async fn wait_for_turn(&self) -> Result<(), ApiError> {
+    /// Waits for this call's turn in the budget; how long it waited.
+    async fn wait_for_turn(&self, operation: &str, job_id: &str) -> Result<Duration, ApiError> {
         let now = now_epoch_ms();
         let at = self
             .budget
@@ -62,13 +80,18 @@ impl<Q: SnapshotJobs, B: CallBudget> Budgeted<Q, B> {
             .map_err(coordination_error)?;
         let wait = Duration::from_millis(at.saturating_sub(now));
         if wait > MAX_BUDGET_WAIT {
-            return Err(ApiError::from_code(
+            let refused = Err(ApiError::from_code(
                 "ThrottlingException",
                 format!(
                     "the account's QuickSight call budget is booked {} s ahead",
                     wait.as_secs()
                 ),
             ));
+            metrics::emit(
+                &[Metric::count("QuickSightThrottles", 1)],
+                json!({ "operation": operation, "snapshot_job_id": job_id, "by": "call budget" }),
+            );
+            return refused;
         }
         if !wait.is_zero() {
             debug!(
@@ -77,24 +100,33 @@ impl<Q: SnapshotJobs, B: CallBudget> Budgeted<Q, B> {
             );
             tokio::time::sleep(wait).await;
         }
-        Ok(())
+        Ok(wait)
     }
 }
 
 impl<Q: SnapshotJobs, B: CallBudget> SnapshotJobs for Budgeted<Q, B> {
     async fn start(&self, spec: &SnapshotJobSpec<'_>) -> Result<StartedJob, ApiError> {
-        self.wait_for_turn().await?;
-        self.inner.start(spec).await
+        let (operation, id) = ("StartDashboardSnapshotJob", &spec.job.snapshot_job_id);
+        let waited = self.wait_for_turn(operation, id).await?;
+        let result = self.inner.start(spec).await;
+        observe(operation, id, waited, &result);
+        result
     }
 
     async fn describe(&self, job: &JobRef) -> Result<JobDescription, ApiError> {
-        self.wait_for_turn().await?;
-        self.inner.describe(job).await
+        let (operation, id) = ("DescribeDashboardSnapshotJob", &job.snapshot_job_id);
+        let waited = self.wait_for_turn(operation, id).await?;
+        let result = self.inner.describe(job).await;
+        observe(operation, id, waited, &result);
+        result
     }
 
     async fn result(&self, job: &JobRef) -> Result<JobResult, ApiError> {
-        self.wait_for_turn().await?;
-        self.inner.result(job).await
+        let (operation, id) = ("DescribeDashboardSnapshotJobResult", &job.snapshot_job_id);
+        let waited = self.wait_for_turn(operation, id).await?;
+        let result = self.inner.result(job).await;
+        observe(operation, id, waited, &result);
+        result
     }
 }
 

@@ -115,6 +115,7 @@ where
         attempts: job.attempt,
         files,
         error,
+        job_seconds: Some((now_epoch_seconds() as u64).saturating_sub(job.started_at)),
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
     record_outcome(store, announcer, &input.run, &outcome).await?;

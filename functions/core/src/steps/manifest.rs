@@ -65,6 +65,8 @@ pub struct ManifestEntry {
     pub files: Vec<FileOutcome>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_seconds: Option<u64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -99,6 +101,7 @@ fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
             error_type: ErrorName::OutcomeMissing.as_str().to_string(),
             message: why.to_string(),
         }),
+        job_seconds: None,
     }
 }
 
@@ -110,6 +113,7 @@ fn entry(outcome: RecipientOutcome) -> ManifestEntry {
         attempts: outcome.attempts,
         files: outcome.files,
         error: outcome.error,
+        job_seconds: outcome.job_seconds,
     }
 }
 
@@ -139,6 +143,68 @@ pub fn count(entries: &[ManifestEntry]) -> Counts {
         counts.files += entry.files.iter().map(|f| f.s3_uris.len()).sum::<usize>();
     }
     counts
+}
+
+/// How long a run took against what it could have taken alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunTiming {
+    /// From the run record's start to this manifest.
+    pub makespan_seconds: f64,
+    /// ceil(recipients / concurrency) x the median job of the run: the
+    /// makespan of this run alone at full concurrency. `None` before any
+    /// job finished.
+    pub bound_seconds: Option<f64>,
+}
+
+impl RunTiming {
+    pub fn of(record: &RunRecord, entries: &[ManifestEntry], now: f64) -> Self {
+        let started = crate::time::parse_utc_timestamp(&record.started_at)
+            .map(|t| t.as_secs_f64())
+            .unwrap_or(now);
+        let mut jobs: Vec<u64> = entries.iter().filter_map(|e| e.job_seconds).collect();
+        jobs.sort_unstable();
+        // The run's own cap, under the stack's (SLOT_CAP, read here only
+        // for the figure).
+        let stack_cap = std::env::var("SLOT_CAP")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(12);
+        let concurrency = record.settings.max_concurrent_jobs.min(stack_cap).max(1) as usize;
+        let bound_seconds = (!jobs.is_empty()).then(|| {
+            let median = jobs[jobs.len() / 2] as f64;
+            entries.len().div_ceil(concurrency) as f64 * median
+        });
+        RunTiming {
+            makespan_seconds: (now - started).max(0.0),
+            bound_seconds,
+        }
+    }
+}
+
+/// The run's figures in embedded metric format (README "Metrics"). A
+/// manifest written again emits them again.
+fn emit_run_metrics(run_id: &str, counts: &Counts, timing: &RunTiming) {
+    use crate::metrics::{Metric, emit};
+    let mut figures = vec![
+        Metric::count("Recipients", counts.recipients),
+        Metric::count("RecipientsCompleted", counts.completed),
+        Metric::count("RecipientsFailed", counts.failed),
+        Metric::count("RecipientsCancelled", counts.cancelled),
+        Metric::count("RecipientsMissing", counts.missing),
+        Metric::count("RunsFinished", 1),
+        Metric::count("RunsWithFailedRecipients", usize::from(counts.failed > 0)),
+        Metric::seconds("Makespan", timing.makespan_seconds),
+    ];
+    if let Some(bound) = timing.bound_seconds {
+        figures.push(Metric::seconds("MakespanBound", bound));
+        if bound > 0.0 {
+            figures.push(Metric::ratio(
+                "MakespanOverBound",
+                timing.makespan_seconds / bound,
+            ));
+        }
+    }
+    emit(&figures, serde_json::json!({ "run_id": run_id }));
 }
 
 async fn read_json<S: ObjectStore, T: serde::de::DeserializeOwned>(
@@ -214,6 +280,7 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     .await?;
 
     let counts = count(&entries);
+    let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
     let manifest = Manifest {
         run_id: record.run_id.clone(),
         execution_id: record.execution_id,
@@ -236,6 +303,7 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
         missing = counts.missing,
         "run manifest written"
     );
+    emit_run_metrics(&record.run_id, &counts, &timing);
     let manifest_uri = format!("s3://{bucket}/{key}");
     announcer
         .run_finished(store, bucket, &record.run_id, &counts, &manifest_uri)

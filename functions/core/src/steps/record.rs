@@ -127,6 +127,7 @@ where
             error_type: input.failure.error.clone(),
             message: message_of_cause(input.failure.cause.as_deref().unwrap_or_default()),
         }),
+        job_seconds: None,
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
     let recorded = record_outcome(store, announcer, &input.run, &outcome).await?;

@@ -153,6 +153,13 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
                 Delivery::Delivered => {
                     resumed += 1;
                     info!(holder = %waiter.holder.key(), "slot handed over");
+                    crate::metrics::emit(
+                        &[crate::metrics::Metric::seconds(
+                            "SlotWait",
+                            now_ms.saturating_sub(waiter.since_ms) as f64 / 1000.0,
+                        )],
+                        json!({ "holder": waiter.holder.key() }),
+                    );
                 }
                 Delivery::TaskGone => {
                     // Its task timed out (it asks again) or its run ended.
