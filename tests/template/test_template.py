@@ -165,7 +165,9 @@ def test_no_wildcard_actions_and_quicksight_is_scoped_to_the_account(template):
             continue
         assert resource != '"*"', name
         if any(a.startswith("quicksight:") for a in actions):
-            assert "${AWS::AccountId}:dashboard/" in resource, f"{name}: {resource}"
+            # The account's dashboards, its bundle export jobs, or (for the
+            # describes QuickSight checks on exported resources) its resources.
+            assert re.search(r"\$\{AWS::AccountId\}:(dashboard/|asset-bundle-export-job/|\*)", resource), f"{name}: {resource}"
 
 
 def test_the_export_bucket_is_private_encrypted_tls_only_and_expires_objects(template):
@@ -291,6 +293,7 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
             assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions, name
             users.add(name)
     assert users == {
+        "PrepareRunFunction",
         "StartJobFunction",
         "CheckJobFunction",
         "FetchResultFunction",
@@ -312,6 +315,7 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
     assert variables == {
         "COORDINATION_TABLE": {"Ref": "CoordinationTable"},
         "SLOT_CAP": {"Ref": "SlotCap"},
+        "ASSET_BUNDLE_SLOT_CAP": {"Ref": "AssetBundleSlotCap"},
         "QUICKSIGHT_CALLS_PER_SECOND": {"Ref": "QuickSightCallsPerSecond"},
         "EVENT_BUS_NAME": {"Ref": "EventBusName"},
         "LINK_EXPIRY_SECONDS": {"Ref": "LinkExpirySeconds"},
@@ -424,3 +428,28 @@ def test_the_dashboard_is_json_and_charts_the_metrics_the_functions_emit(templat
     # The counters that feed alarms or add up to others need no chart.
     assert emitted - charted <= {"Recipients", "RunsFinished", "RunsWithFailedRecipients"}, emitted - charted
     assert "ExecutionsFailed" in charted
+
+
+def test_the_nightly_backup_is_a_disabled_schedule_by_reference_with_retries(template, state_machine):
+    backup = state_machine["Events"]["NightlyBackup"]
+    assert backup["Type"] == "ScheduleV2"
+    properties = backup["Properties"]
+    assert properties["State"] == {"Ref": "BackupScheduleState"}
+    assert template["Parameters"]["BackupScheduleState"]["Default"] == "DISABLED"
+    text = properties["Input"]["Fn::Sub"].replace("${ExportBucket}", "b").replace("${BackupRequestKey}", "k")
+    assert json.loads(text) == {"bucket": "b", "key": "k"}
+    assert properties["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert properties["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}}
+    assert template["Parameters"]["AssetBundleSlotCap"]["MaxValue"] == 5
+
+
+def test_bundle_exports_are_started_and_described_only_by_the_steps_that_do_so(template):
+    by_action = {}
+    for name, statement in all_statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            by_action.setdefault(action, set()).add(name)
+    assert by_action["quicksight:StartAssetBundleExportJob"] == {"StartJobFunction"}
+    assert by_action["quicksight:DescribeAssetBundleExportJob"] == {"StartJobFunction", "CheckJobFunction", "FetchResultFunction"}
+    assert by_action["quicksight:ListDashboards"] == {"PrepareRunFunction"}
+    assert "s3:AbortMultipartUpload" in {a for n, acts in by_action.items() for a in [n] if "FetchResultFunction" in acts}

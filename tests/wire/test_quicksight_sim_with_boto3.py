@@ -10,6 +10,7 @@ import os
 import zipfile
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -191,3 +192,50 @@ def test_an_asset_bundle_export_can_be_downloaded(sim):
     assert bundle.testzip() is None
     manifest = json.loads(bundle.read("manifest.json"))
     assert manifest["ResourceArns"] == [arn]
+
+
+def start_bundle(qs, job_id, dashboard=DASHBOARD):
+    arn = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/{dashboard}"
+    return qs.start_asset_bundle_export_job(
+        AwsAccountId=ACCOUNT, AssetBundleExportJobId=job_id, ResourceArns=[arn], ExportFormat="QUICKSIGHT_JSON"
+    )
+
+
+def test_the_6th_bundle_export_in_flight_is_limit_exceeded(sim):
+    qs = client(sim)
+    for i in range(5):
+        start_bundle(qs, f"bundle-{i}")
+    with pytest.raises(qs.exceptions.LimitExceededException):
+        start_bundle(qs, "bundle-5")
+
+
+@pytest.mark.parametrize("sim", [{"--stale-bundle-urls": "1", "--bundle-url-ttl-seconds": "60"}], indirect=True)
+def test_a_stale_download_url_is_refused_and_the_next_describe_gives_a_fresh_one(sim):
+    qs = client(sim)
+    start_bundle(qs, "stale")
+    time.sleep(0.5)
+    first = qs.describe_asset_bundle_export_job(AwsAccountId=ACCOUNT, AssetBundleExportJobId="stale")
+    assert first["JobStatus"] == "SUCCESSFUL"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(first["DownloadUrl"])
+    assert refused.value.code == 403
+    fresh = qs.describe_asset_bundle_export_job(AwsAccountId=ACCOUNT, AssetBundleExportJobId="stale")
+    assert fresh["DownloadUrl"] != first["DownloadUrl"]
+    with urllib.request.urlopen(fresh["DownloadUrl"]) as response:
+        assert zipfile.ZipFile(io.BytesIO(response.read())).testzip() is None
+
+
+@pytest.mark.parametrize("sim", [{"--dashboards": ",".join(f"d{i}" for i in range(1, 8))}], indirect=True)
+def test_list_dashboards_pages_the_known_dashboards(sim):
+    qs = client(sim)
+    pages = list(qs.get_paginator("list_dashboards").paginate(AwsAccountId=ACCOUNT, PaginationConfig={"PageSize": 3}))
+    assert [len(p["DashboardSummaryList"]) for p in pages] == [3, 3, 1]
+    ids = [d["DashboardId"] for p in pages for d in p["DashboardSummaryList"]]
+    assert ids == [f"d{i}" for i in range(1, 8)]
+    assert pages[0]["DashboardSummaryList"][0]["Arn"] == f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/d1"
+    # A missing dashboard fails the export with an error naming it.
+    start_bundle(qs, "missing", dashboard="nope")
+    time.sleep(0.5)
+    job = qs.describe_asset_bundle_export_job(AwsAccountId=ACCOUNT, AssetBundleExportJobId="missing")
+    assert job["JobStatus"] == "FAILED"
+    assert job["Errors"][0]["Arn"].endswith(":dashboard/nope")

@@ -82,18 +82,22 @@ const example = JSON.parse(readFileSync(args.request, 'utf8'));
 // Each run a request of its own: generated ones with tag values of their own.
 const requests = Array.from({ length: args.runs }, () => (args.recipients ? syntheticRequest(example, args.recipients) : example));
 const bucket = example.destination?.bucket ?? 'quicksight-exports-local';
-const total = requests.reduce((n, r) => n + (r.recipients?.length ?? 0), 0);
+// A backup request's items are its bundles; they run 5 at a time.
+const isBackup = example.kind === 'asset_bundle_backup';
+const itemsOf = (r) => (isBackup ? Math.ceil((r.resource_arns?.length ?? 0) / (r.bundle_size ?? 20)) : (r.recipients?.length ?? 0));
+const total = requests.reduce((n, r) => n + itemsOf(r), 0);
 const workDir = join(ROOT, '.local-run');
 const logDir = join(workDir, 'logs');
 rmSync(workDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 
 const jobMs = Math.round(args.jobSeconds * 1000);
-const cap = 12;
+const cap = isBackup ? 5 : 12;
 // Real jobs take minutes; here seconds. Polling is scaled the same way.
 const settings = {
-  MAX_CONCURRENT_JOBS: String(cap),
-  SLOT_CAP: String(cap),
+  MAX_CONCURRENT_JOBS: '12',
+  SLOT_CAP: '12',
+  ASSET_BUNDLE_SLOT_CAP: '5',
   FIRST_POLL_SECONDS: String(Math.max(1, Math.round(args.jobSeconds))),
   POLL_INTERVAL_SECONDS: '1',
   JOB_TIMEOUT_SECONDS: '600',
@@ -186,6 +190,10 @@ try {
         console.log(`    ${entry.recipient_id}: ${entry.status}, ${problem.type}: ${problem.message}`);
       }
       if (problems.length > 10) console.log(`    ... and ${problems.length - 10} more in the manifest`);
+      for (const entry of manifest.recipients.filter((e) => e.bundle).slice(0, 5)) {
+        const b = entry.bundle;
+        console.log(`    ${entry.recipient_id}: ${b.resource_arns.length} resources -> ${b.s3_uri} (${b.bytes} bytes, sha256 ${b.sha256.slice(0, 16)}..., ${b.download_attempts} download URL(s))`);
+      }
       if (c.failed > c.missing || (c.missing > 0 && !(stopped && i === 0))) exitCode ||= 2;
       console.log(`  manifest: ${manifestUri}`);
     }
@@ -227,11 +235,13 @@ try {
   const stats = await stack.quicksight.stats();
   const waves = Math.ceil(total / cap);
   const bound = waves * args.jobSeconds;
-  const slots = await slotState(stack);
+  const slots = await slotState(stack, isBackup ? 'asset-bundle' : 'snapshot');
   console.log(`\nAll runs: ${total} recipients in ${makespan.toFixed(1)} s, lower bound ceil(${total}/${cap}) x ${args.jobSeconds} s = ${bound} s (ratio ${(makespan / bound).toFixed(3)})`);
+  const [started, maxRunning] = isBackup ? [stats.bundle_exports_started, stats.bundle_exports_max_running] : [stats.jobs_started, stats.max_running];
   console.log(
-    `  QuickSight: ${stats.calls} calls (${(stats.calls / Math.max(1, stats.jobs_started)).toFixed(2)} per job), ${stats.throttled} throttled, ` +
-      `${stats.limit_exceeded} over the job cap, at most ${stats.max_running} jobs running at once (cap ${cap})`,
+    `  QuickSight: ${stats.calls} calls (${(stats.calls / Math.max(1, started)).toFixed(2)} per job), ${stats.throttled} throttled, ` +
+      `${stats.limit_exceeded} over the job cap, at most ${maxRunning} jobs running at once (cap ${cap})` +
+      (isBackup ? `; ${stats.bundle_downloads} bundles downloaded, ${stats.bundle_urls_expired} expired URLs met` : ''),
   );
   console.log(
     `  idle slot time while recipients waited to start: ${idleSlotSeconds.toFixed(1)} slot-seconds (${((100 * idleSlotSeconds) / (cap * makespan)).toFixed(1)} % of ${cap} slots x the makespan)`,

@@ -208,10 +208,10 @@ async function createEventBus(endpoint, bus) {
 }
 
 /** The coordination table's slot state: live leases and waiters. */
-export async function slotState(stack) {
+export async function slotState(stack, kind = 'snapshot') {
   const { Item } = await stack.dynamodb('GetItem', {
     TableName: stack.coordinationTable,
-    Key: { pk: { S: 'slots#snapshot' }, sk: { S: 'leases' } },
+    Key: { pk: { S: `slots#${kind}` }, sk: { S: 'leases' } },
     ConsistentRead: true,
   });
   const leases = Object.entries(Item?.leases?.M ?? {}).map(([holder, v]) => ({
@@ -223,7 +223,7 @@ export async function slotState(stack) {
   const { Items } = await stack.dynamodb('Query', {
     TableName: stack.coordinationTable,
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': { S: 'waiters#snapshot' } },
+    ExpressionAttributeValues: { ':pk': { S: `waiters#${kind}` } },
     ConsistentRead: true,
   });
   return { leases, waiters: Items.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };

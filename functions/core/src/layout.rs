@@ -31,7 +31,13 @@ pub fn items_key(run_prefix: &str) -> String {
     format!("{run_prefix}/recipients.json")
 }
 
-/// The `BucketPrefix` QuickSight writes one recipient's files under.
+/// `<run>/bundles.json`: an asset bundle backup's bundles, in item order.
+pub fn bundles_key(run_prefix: &str) -> String {
+    format!("{run_prefix}/bundles.json")
+}
+
+/// The `BucketPrefix` QuickSight writes one recipient's files under (and
+/// where a backup's bundle is stored).
 pub fn files_prefix(run_prefix: &str, recipient_id: &str) -> String {
     format!("{run_prefix}/files/{recipient_id}")
 }

@@ -101,6 +101,9 @@ pub struct SharedLimits {
     /// evenly, and any one second then holds at most 9, under the 10 that
     /// QuickSight allows, with one to spare for the console and other tools.
     pub calls_per_second: u32,
+    /// Asset bundle export jobs running at once, over every run
+    /// (`ASSET_BUNDLE_SLOT_CAP`, 1-5): QuickSight allows 5.
+    pub bundle_slot_cap: u32,
 }
 
 impl Default for SharedLimits {
@@ -108,6 +111,17 @@ impl Default for SharedLimits {
         SharedLimits {
             slot_cap: 12,
             calls_per_second: 8,
+            bundle_slot_cap: 5,
+        }
+    }
+}
+
+impl SharedLimits {
+    /// The cap of one kind of slot.
+    pub fn cap_of(&self, kind: crate::coordination::SlotKind) -> u32 {
+        match kind {
+            crate::coordination::SlotKind::Snapshot => self.slot_cap,
+            crate::coordination::SlotKind::AssetBundle => self.bundle_slot_cap,
         }
     }
 }
@@ -121,6 +135,13 @@ impl SharedLimits {
         let defaults = SharedLimits::default();
         Ok(SharedLimits {
             slot_cap: read_setting(&lookup, "SLOT_CAP", defaults.slot_cap, 1, 12)?,
+            bundle_slot_cap: read_setting(
+                &lookup,
+                "ASSET_BUNDLE_SLOT_CAP",
+                defaults.bundle_slot_cap,
+                1,
+                5,
+            )?,
             calls_per_second: read_setting(
                 &lookup,
                 "QUICKSIGHT_CALLS_PER_SECOND",

@@ -75,6 +75,11 @@ impl Wiring {
         )
     }
 
+    /// Downloads streamed into the bucket (asset bundles).
+    pub fn transfer(&self) -> crate::storage::transfer::HttpToS3 {
+        crate::storage::transfer::HttpToS3::new(&self.store())
+    }
+
     /// The events and download links: `EVENT_BUS_NAME`, `LINK_EXPIRY_SECONDS`.
     pub fn announcer(&self) -> Result<Announcer<EventBridgeEvents>, ExportError> {
         let settings = DeliverySettings::from_env()?;

@@ -137,6 +137,8 @@ fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
             message: "no access".into(),
         }),
         job_seconds: None,
+        bundle: None,
+        issues: Vec::new(),
         recorded_at: "2026-12-01T06:01:00Z".into(),
     }
 }

@@ -34,6 +34,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         .remove("snapshot_job_id");
     let error = json::fetch_result(
         &run.quicksight,
+        &export_core::storage::transfer::FakeTransfer::default(),
         &run.store,
         &run.slots,
         &run.announcer,
@@ -48,6 +49,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
     // with a message that says so, and without echoing it.
     let error = json::prepare_run(
         &run.store,
+        &run.quicksight,
         &RunSettings::default(),
         BUCKET,
         json!({ "request": request_json(), "execution": execution(EXECUTION, "run-7") }),

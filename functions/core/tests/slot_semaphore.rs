@@ -19,6 +19,7 @@ fn service(cap: u32) -> SlotService<MemoryCoordination, FakeCallbacks> {
         limits: SharedLimits {
             slot_cap: cap,
             calls_per_second: 8,
+            bundle_slot_cap: 5,
         },
     }
 }

@@ -10,10 +10,11 @@ async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     let wiring = Wiring::from_env().await?;
     let (quicksight, store, slots) = (wiring.quicksight(), wiring.store(), wiring.slots());
-    let announcer = wiring.announcer()?;
+    let (announcer, transfer) = (wiring.announcer()?, wiring.transfer());
     let (quicksight, store, slots, announcer) = (&quicksight, &store, &slots, &announcer);
+    let transfer = &transfer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::fetch_result(quicksight, store, slots, announcer, event.payload)
+        json::fetch_result(quicksight, transfer, store, slots, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -61,9 +61,17 @@ async fn the_json_faces_chain_like_the_state_machine() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(120)).await;
     }
-    let fetched = json::fetch_result(&run.qs, &run.store, &run.slots, &run.announcer, step)
-        .await
-        .unwrap();
+    let transfer = export_core::storage::transfer::FakeTransfer::default();
+    let fetched = json::fetch_result(
+        &run.qs,
+        &transfer,
+        &run.store,
+        &run.slots,
+        &run.announcer,
+        step,
+    )
+    .await
+    .unwrap();
     assert_eq!(fetched["status"], "completed");
     assert_eq!(fetched["files"], 3);
 }

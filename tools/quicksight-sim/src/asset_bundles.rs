@@ -7,12 +7,10 @@ use serde_json::{Value, json};
 
 use crate::artifacts::{self, RenderError};
 use crate::clock::{epoch_json, now_epoch};
+use crate::job_cap::JobCap;
 use crate::state::Sim;
 use crate::validate;
 use crate::wire::{self, ApiError, ErrorKind};
-
-/// How long an asset bundle's download URL stays valid.
-const DOWNLOAD_URL_TTL_SECONDS: f64 = 300.0;
 
 pub(crate) struct AssetBundleJob {
     arn: String,
@@ -26,6 +24,15 @@ pub(crate) struct AssetBundleJob {
     /// The job's errors, reported once it has run: QuickSight fails the job,
     /// not the Start call, for a resource that does not exist.
     errors: Vec<Value>,
+    /// DownloadUrls handed out so far (`--stale-bundle-urls`).
+    urls_issued: u32,
+}
+
+impl AssetBundleJob {
+    /// QUEUED_FOR_IMMEDIATE_EXECUTION or IN_PROGRESS: what the cap counts.
+    fn in_flight(&self, sim: &Sim) -> bool {
+        self.started.elapsed() < sim.config.job_duration()
+    }
 }
 
 /// Why a download URL gives no bundle.
@@ -68,6 +75,12 @@ impl Sim {
                 format!("An asset bundle export job with id {job_id} already exists"),
             ));
         }
+        let in_flight = account
+            .bundles
+            .values()
+            .filter(|j| j.in_flight(self))
+            .count();
+        JobCap::bundle_exports(self.config.max_running_bundle_exports).check(in_flight)?;
         let arn =
             format!("arn:aws:quicksight:{region}:{account_id}:asset-bundle-export-job/{job_id}");
         account.bundles.insert(
@@ -82,8 +95,14 @@ impl Sim {
                 include_permissions: request.include_permissions.unwrap_or(false),
                 include_tags: request.include_tags.unwrap_or(false),
                 errors,
+                urls_issued: 0,
             },
         );
+        state.stats.bundle_exports_started += 1;
+        state.stats.bundle_exports_max_running = state
+            .stats
+            .bundle_exports_max_running
+            .max(in_flight as u64 + 1);
         Ok(json!({ "Arn": arn, "AssetBundleExportJobId": job_id }))
     }
 
@@ -96,11 +115,11 @@ impl Sim {
         job_id: &str,
         host: &str,
     ) -> Result<Value, ApiError> {
-        let state = self.state();
+        let mut state = self.state();
         let job = state
             .accounts
-            .get(account_id)
-            .and_then(|a| a.bundles.get(job_id))
+            .get_mut(account_id)
+            .and_then(|a| a.bundles.get_mut(job_id))
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorKind::ResourceNotFound,
@@ -132,8 +151,14 @@ impl Sim {
             "Warnings": [],
         });
         if status == "SUCCESSFUL" {
-            // A fresh URL on every Describe, valid for five minutes.
-            let expires = (now_epoch() + DOWNLOAD_URL_TTL_SECONDS) as u64;
+            // A fresh URL on every Describe, valid for the TTL (five
+            // minutes on QuickSight); the first few stale on request.
+            job.urls_issued += 1;
+            let expires = if job.urls_issued <= self.config.stale_bundle_urls {
+                (now_epoch() - 1.0) as u64
+            } else {
+                (now_epoch() + self.config.bundle_url_ttl_seconds as f64) as u64
+            };
             body["DownloadUrl"] = json!(format!(
                 "http://{host}/_sim/asset-bundles/{account_id}/{job_id}.qs?expires={expires}"
             ));
@@ -151,6 +176,7 @@ impl Sim {
     ) -> Result<Vec<u8>, DownloadError> {
         let expires: f64 = expires.and_then(|e| e.parse().ok()).unwrap_or(0.0);
         if expires < now_epoch() {
+            self.state().stats.bundle_urls_expired += 1;
             return Err(DownloadError::Expired);
         }
         let job_id = file.trim_end_matches(".qs");
@@ -167,7 +193,56 @@ impl Sim {
                 job.include_all_dependencies,
             )
         };
-        artifacts::asset_bundle::zip(&export_format, &resource_arns, include_all_dependencies)
-            .map_err(DownloadError::Render)
+        let bundle =
+            artifacts::asset_bundle::zip(&export_format, &resource_arns, include_all_dependencies)
+                .map_err(DownloadError::Render)?;
+        self.state().stats.bundle_downloads += 1;
+        Ok(bundle)
+    }
+
+    /// ListDashboards: the `--dashboards` given, `max_results` a page, the
+    /// next token the index of the next one.
+    pub(crate) fn list_dashboards(
+        &self,
+        account_id: &str,
+        region: &str,
+        max_results: Option<&str>,
+        next_token: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        validate::check_account_id(account_id)?;
+        let page: usize = match max_results {
+            None => 100,
+            Some(m) => m
+                .parse()
+                .ok()
+                .filter(|m| (1..=100).contains(m))
+                .ok_or_else(|| {
+                    ApiError::new(ErrorKind::InvalidParameterValue, "MaxResults must be 1-100")
+                })?,
+        };
+        let from: usize = match next_token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| {
+                ApiError::new(ErrorKind::InvalidParameterValue, "The NextToken is invalid")
+            })?,
+        };
+        let all = self.known_dashboards();
+        let summaries: Vec<Value> = all
+            .iter()
+            .skip(from)
+            .take(page)
+            .map(|id| {
+                json!({
+                    "Arn": format!("arn:aws:quicksight:{region}:{account_id}:dashboard/{id}"),
+                    "DashboardId": id,
+                    "Name": id,
+                })
+            })
+            .collect();
+        let mut body = json!({ "DashboardSummaryList": summaries, "Status": 200 });
+        if from + page < all.len() {
+            body["NextToken"] = json!((from + page).to_string());
+        }
+        Ok(body)
     }
 }

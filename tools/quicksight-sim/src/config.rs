@@ -29,6 +29,21 @@ pub struct SimConfig {
     #[arg(long, default_value_t = 12)]
     pub max_running_jobs: usize,
 
+    /// Asset bundle export jobs that may run at once per account (QuickSight
+    /// allows 5); one more Start gets LimitExceededException.
+    #[arg(long, default_value_t = 5)]
+    pub max_running_bundle_exports: usize,
+
+    /// How long a bundle's DownloadUrl stays valid, in seconds (QuickSight:
+    /// five minutes). Each Describe issues a fresh one.
+    #[arg(long, default_value_t = 300)]
+    pub bundle_url_ttl_seconds: u64,
+
+    /// The first N DownloadUrls of each bundle job are handed out already
+    /// expired, as when a URL sat too long between Describe and the download.
+    #[arg(long, default_value_t = 0)]
+    pub stale_bundle_urls: u32,
+
     /// API calls per second per account; more get ThrottlingException.
     #[arg(long, default_value_t = 10)]
     pub calls_per_second: usize,

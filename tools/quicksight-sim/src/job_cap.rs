@@ -23,6 +23,15 @@ impl JobCap {
         }
     }
 
+    /// QuickSight's cap on asset bundle export jobs in flight (5).
+    pub fn bundle_exports(limit: usize) -> Self {
+        JobCap {
+            limit,
+            resource_type: "ASSET_BUNDLE_EXPORT_JOB",
+            jobs: "concurrent asset bundle export jobs",
+        }
+    }
+
     /// Refuses one more job when `in_flight` have already reached the cap.
     pub fn check(&self, in_flight: usize) -> Result<(), ApiError> {
         if in_flight < self.limit {

@@ -40,6 +40,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/accounts/{account}/asset-bundle-export-jobs/{job}",
             get(describe_asset_bundle_export),
         )
+        .route("/accounts/{account}/dashboards", get(list_dashboards))
         .route("/_sim/stats", get(stats))
         .route(
             "/_sim/asset-bundles/{account}/{file}",
@@ -121,6 +122,22 @@ async fn describe_snapshot_job_result(
         StatusCode::OK,
         || sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id),
     )
+}
+
+async fn list_dashboards(
+    State(sim): State<Arc<Sim>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&sim, "ListDashboards", &account_id, StatusCode::OK, || {
+        sim.list_dashboards(
+            &account_id,
+            &call_region(&headers),
+            query.get("max-results").map(String::as_str),
+            query.get("next-token").map(String::as_str),
+        )
+    })
 }
 
 async fn start_asset_bundle_export(

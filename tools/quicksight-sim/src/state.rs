@@ -47,6 +47,13 @@ impl Account {
 }
 
 impl Sim {
+    /// The dashboards `--dashboards` names, for ListDashboards.
+    pub(crate) fn known_dashboards(&self) -> &[String] {
+        &self.config.dashboards
+    }
+}
+
+impl Sim {
     pub async fn new(config: SimConfig) -> Self {
         let s3 = config
             .s3_endpoint

@@ -25,6 +25,12 @@ pub struct Stats {
     pub max_running: u64,
     pub files_written: u64,
     pub file_write_errors: u64,
+    pub bundle_exports_started: u64,
+    /// The most asset bundle exports ever in flight at once in one account.
+    pub bundle_exports_max_running: u64,
+    /// Bundles served at their DownloadUrl, and URLs refused as expired.
+    pub bundle_downloads: u64,
+    pub bundle_urls_expired: u64,
 }
 
 impl Stats {
@@ -76,6 +82,10 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "bundle_downloads",
+                "bundle_exports_max_running",
+                "bundle_exports_started",
+                "bundle_urls_expired",
                 "calls",
                 "file_write_errors",
                 "files_written",

@@ -103,6 +103,8 @@ where
                     message: "the run was cancelled before this recipient had an outcome".into(),
                 }),
                 job_seconds: None,
+                bundle: None,
+                issues: Vec::new(),
                 recorded_at: format_rfc3339(now_epoch_seconds()),
             };
             record_outcome_at(

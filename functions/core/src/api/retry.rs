@@ -89,6 +89,15 @@ where
             .store
             .get(&place.request.bucket, &place.request.key, None)
             .await?;
+        if crate::request_store::request_kind(&stored.body).as_deref()
+            == Some(crate::model::BACKUP_KIND)
+        {
+            return Err(Problem::new(
+                409,
+                "RetryNotSupported",
+                format!("run {id:?} is an asset bundle backup; start the backup again instead"),
+            ));
+        }
         let mut retried = parse_request(&stored.body).map_err(|e| Problem::invalid_request(&e))?;
         retried
             .recipients

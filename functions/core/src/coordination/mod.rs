@@ -20,12 +20,25 @@ pub use dynamodb::DynamoCoordination;
 pub enum SlotKind {
     /// Dashboard snapshot jobs: 12 running per account.
     Snapshot,
+    /// Asset bundle export jobs: 5 running per account.
+    AssetBundle,
 }
 
 impl SlotKind {
+    pub const ALL: [SlotKind; 2] = [SlotKind::Snapshot, SlotKind::AssetBundle];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SlotKind::Snapshot => "snapshot",
+            SlotKind::AssetBundle => "asset-bundle",
+        }
+    }
+
+    /// The slots a run's jobs take.
+    pub fn of(kind: crate::model::JobKind) -> Self {
+        match kind {
+            crate::model::JobKind::DashboardSnapshot => SlotKind::Snapshot,
+            crate::model::JobKind::AssetBundleExport => SlotKind::AssetBundle,
         }
     }
 }

@@ -54,6 +54,12 @@ pub struct RecipientOutcome {
     /// the run's makespan bound is figured from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_seconds: Option<u64>,
+    /// An asset bundle backup's stored bundle (`files` lists it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<super::backup::StoredBundle>,
+    /// A bundle export's warnings, and every entry of a failed one's errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<super::backup::BundleIssue>,
     pub recorded_at: String,
 }
 

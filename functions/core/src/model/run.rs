@@ -35,9 +35,20 @@ pub struct ExecutionRef {
     pub started_at: Option<String>,
 }
 
+/// What a run's jobs are: one per recipient, or one per asset bundle.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    #[default]
+    DashboardSnapshot,
+    AssetBundleExport,
+}
+
 /// One run, as every step after validation sees it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct RunRef {
+    #[serde(default)]
+    pub kind: JobKind,
     pub run_id: String,
     /// The execution that owns the run; job IDs are bound to it.
     pub execution_id: String,
@@ -82,6 +93,8 @@ pub struct DashboardRef {
 /// `prepare-run`, read by the manifest. Names and IDs only.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct RunRecord {
+    #[serde(default)]
+    pub kind: JobKind,
     pub run_id: String,
     pub execution_id: String,
     pub started_at: String,

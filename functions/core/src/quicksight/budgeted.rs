@@ -9,6 +9,9 @@ use std::time::Duration;
 use serde_json::json;
 use tracing::debug;
 
+use super::bundles::{
+    AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
+};
 use super::{JobDescription, JobRef, JobResult, SnapshotJobSpec, SnapshotJobs, StartedJob};
 use crate::coordination::{CallBudget, CoordinationError};
 use crate::error::ApiError;
@@ -69,7 +72,7 @@ fn observe<T>(operation: &str, job_id: &str, waited: Duration, result: &Result<T
     );
 }
 
-impl<Q: SnapshotJobs, B: CallBudget> Budgeted<Q, B> {
+impl<Q, B: CallBudget> Budgeted<Q, B> {
     /// Waits for this call's turn in the budget; how long it waited.
     async fn wait_for_turn(&self, operation: &str, job_id: &str) -> Result<Duration, ApiError> {
         let now = now_epoch_ms();
@@ -126,6 +129,39 @@ impl<Q: SnapshotJobs, B: CallBudget> SnapshotJobs for Budgeted<Q, B> {
         let waited = self.wait_for_turn(operation, id).await?;
         let result = self.inner.result(job).await;
         observe(operation, id, waited, &result);
+        result
+    }
+}
+
+impl<Q: AssetBundles, B: CallBudget> AssetBundles for Budgeted<Q, B> {
+    async fn start_bundle(&self, spec: &BundleExportSpec<'_>) -> Result<StartedJob, ApiError> {
+        let (operation, id) = ("StartAssetBundleExportJob", &spec.job.job_id);
+        let waited = self.wait_for_turn(operation, id).await?;
+        let result = self.inner.start_bundle(spec).await;
+        observe(operation, id, waited, &result);
+        result
+    }
+
+    async fn describe_bundle(&self, job: &BundleJobRef) -> Result<BundleDescription, ApiError> {
+        let (operation, id) = ("DescribeAssetBundleExportJob", &job.job_id);
+        let waited = self.wait_for_turn(operation, id).await?;
+        let result = self.inner.describe_bundle(job).await;
+        observe(operation, id, waited, &result);
+        result
+    }
+
+    async fn list_dashboards(
+        &self,
+        account_id: &str,
+        region: &str,
+        next_token: Option<&str>,
+    ) -> Result<DashboardPage, ApiError> {
+        let waited = self.wait_for_turn("ListDashboards", "").await?;
+        let result = self
+            .inner
+            .list_dashboards(account_id, region, next_token)
+            .await;
+        observe("ListDashboards", "", waited, &result);
         result
     }
 }

@@ -4,17 +4,35 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use super::bundles::{
+    AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
+};
 use super::{
     JobConfigurationSummary, JobDescription, JobRef, JobResult, JobStatus, SnapshotJobSpec,
     SnapshotJobs, StartedJob,
 };
 use crate::error::ApiError;
+use crate::model::BundleIssue;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Call {
     Start,
     Describe,
     Result,
+    StartBundle,
+    DescribeBundle,
+    ListDashboards,
+}
+
+/// What the fake remembers of a started asset bundle export.
+#[derive(Clone, Debug)]
+pub struct FakeBundle {
+    pub status: JobStatus,
+    pub resource_arns: Vec<String>,
+    pub format: String,
+    pub errors: Vec<BundleIssue>,
+    /// DownloadUrls handed out: `fake://bundle/<job>/<n>`.
+    pub urls_issued: u32,
 }
 
 /// What the fake remembers of a started job.
@@ -30,6 +48,8 @@ pub struct FakeJob {
 #[derive(Default)]
 struct State {
     jobs: HashMap<String, FakeJob>,
+    bundles: HashMap<String, FakeBundle>,
+    dashboards: Vec<String>,
     scripted_errors: HashMap<Call, VecDeque<ApiError>>,
     calls: Vec<(Call, String)>,
 }
@@ -81,6 +101,23 @@ impl FakeSnapshotJobs {
             .jobs
             .get(snapshot_job_id)
             .cloned()
+    }
+
+    /// Moves a bundle export; `errors` are reported when it failed.
+    pub fn finish_bundle(&self, job_id: &str, status: JobStatus, errors: Vec<BundleIssue>) {
+        let mut state = self.state.lock().unwrap();
+        let bundle = state.bundles.get_mut(job_id).expect("bundle was started");
+        bundle.status = status;
+        bundle.errors = errors;
+    }
+
+    pub fn bundle(&self, job_id: &str) -> Option<FakeBundle> {
+        self.state.lock().unwrap().bundles.get(job_id).cloned()
+    }
+
+    /// The dashboards ListDashboards pages through, two a page.
+    pub fn set_dashboards(&self, arns: Vec<String>) {
+        self.state.lock().unwrap().dashboards = arns;
     }
 
     pub fn calls(&self) -> Vec<(Call, String)> {
@@ -176,5 +213,77 @@ impl SnapshotJobs for FakeSnapshotJobs {
                 ),
             )),
         }
+    }
+}
+
+impl AssetBundles for FakeSnapshotJobs {
+    async fn start_bundle(&self, spec: &BundleExportSpec<'_>) -> Result<StartedJob, ApiError> {
+        let mut state = self.begin(Call::StartBundle, &spec.job.job_id)?;
+        if state.bundles.contains_key(&spec.job.job_id) {
+            return Err(ApiError::from_code(
+                "ResourceExistsException",
+                format!("Asset bundle export job {} already exists", spec.job.job_id),
+            ));
+        }
+        state.bundles.insert(
+            spec.job.job_id.clone(),
+            FakeBundle {
+                status: JobStatus::Queued,
+                resource_arns: spec.resource_arns.to_vec(),
+                format: spec.format.as_str().to_string(),
+                errors: Vec::new(),
+                urls_issued: 0,
+            },
+        );
+        Ok(StartedJob { arn: None })
+    }
+
+    async fn describe_bundle(&self, job: &BundleJobRef) -> Result<BundleDescription, ApiError> {
+        let mut state = self.begin(Call::DescribeBundle, &job.job_id)?;
+        let found = state.bundles.get_mut(&job.job_id).ok_or_else(|| {
+            ApiError::from_code(
+                "ResourceNotFoundException",
+                format!("Asset bundle export job {} not found", job.job_id),
+            )
+        })?;
+        let download_url = (found.status == JobStatus::Completed).then(|| {
+            found.urls_issued += 1;
+            format!("fake://bundle/{}/{}", job.job_id, found.urls_issued)
+        });
+        Ok(BundleDescription {
+            status: found.status.clone(),
+            created_at: None,
+            download_url,
+            resource_arns: found.resource_arns.clone(),
+            format: Some(found.format.clone()),
+            errors: if found.status == JobStatus::Failed {
+                found.errors.clone()
+            } else {
+                Vec::new()
+            },
+            warnings: Vec::new(),
+        })
+    }
+
+    async fn list_dashboards(
+        &self,
+        _account_id: &str,
+        _region: &str,
+        next_token: Option<&str>,
+    ) -> Result<DashboardPage, ApiError> {
+        let state = self.begin(Call::ListDashboards, "")?;
+        let from: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let arns: Vec<String> = state
+            .dashboards
+            .iter()
+            .skip(from)
+            .take(2)
+            .cloned()
+            .collect();
+        let next = from + arns.len();
+        Ok(DashboardPage {
+            arns,
+            next_token: (next < state.dashboards.len()).then(|| next.to_string()),
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! The QuickSight port: the three snapshot-job calls the functions make,
-//! behind one narrow trait. `sdk` is the real adapter over
+//! behind one narrow trait (and the asset-bundle calls behind another,
+//! `bundles`). `sdk` is the real adapter over
 //! `aws-sdk-quicksight`; `fake` is an in-memory one for unit tests.
 
 use std::future::Future;
@@ -8,8 +9,10 @@ use crate::error::ApiError;
 use crate::model::{DashboardParameters, ErrorDetail, FileGroup, RlsTag};
 
 pub mod budgeted;
+pub mod bundles;
 pub mod fake;
 pub mod sdk;
+mod sdk_bundles;
 
 /// Everything QuickSight needs to start one recipient's job.
 #[derive(Clone, Debug)]

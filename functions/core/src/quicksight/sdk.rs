@@ -85,10 +85,14 @@ impl SdkSnapshotJobs {
     pub fn new(client: Client) -> Self {
         SdkSnapshotJobs { client }
     }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 /// Calls go to the region the request names, whatever the function's own.
-fn region_override(region: &str) -> aws_sdk_quicksight::config::Builder {
+pub(super) fn region_override(region: &str) -> aws_sdk_quicksight::config::Builder {
     aws_sdk_quicksight::config::Builder::default().region(Region::new(region.to_string()))
 }
 

@@ -7,15 +7,17 @@
 
 use tracing::{info, warn};
 
+use super::backup::bundle_ref;
 use super::deadline::refusal_until;
 use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
 use crate::coordination::{DurationLog, dashboard_key};
-use crate::error::ExportError;
-use crate::model::{JobCheck, JobHandle, JobProgress, JobStepInput};
+use crate::error::{ApiError, ExportError};
+use crate::model::{JobCheck, JobHandle, JobKind, JobProgress, JobStepInput};
 use crate::pacing::next_check_seconds;
+use crate::quicksight::bundles::AssetBundles;
 use crate::quicksight::{JobDescription, JobRef, JobStatus, SnapshotJobs};
 use crate::time::now_epoch_seconds;
 
@@ -32,7 +34,33 @@ fn dashboard_of(job: &JobHandle) -> String {
     dashboard_key(&job.account_id, &job.region, &job.dashboard_id)
 }
 
-pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
+/// Where a job of either kind stands: a bundle export's status is mapped
+/// onto a snapshot job's, so the rest of the check is one.
+pub async fn describe_job<Q: SnapshotJobs + AssetBundles>(
+    quicksight: &Q,
+    kind: JobKind,
+    job: &JobHandle,
+) -> Result<JobDescription, ApiError> {
+    match kind {
+        JobKind::DashboardSnapshot => quicksight.describe(&job_ref(job)).await,
+        JobKind::AssetBundleExport => {
+            let d = quicksight.describe_bundle(&bundle_ref(job)).await?;
+            Ok(JobDescription {
+                status: d.status,
+                created_at: d.created_at,
+                updated_at: None,
+                configuration: None,
+            })
+        }
+    }
+}
+
+pub async fn check_job<
+    Q: SnapshotJobs + AssetBundles,
+    D: DurationLog,
+    T: SlotTable,
+    C: TaskCallbacks,
+>(
     quicksight: &Q,
     durations: &D,
     slots: &SlotService<T, C>,
@@ -42,7 +70,12 @@ pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCal
 }
 
 /// [`check_job`] at a given time (epoch seconds), for tests.
-pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
+pub async fn check_job_at<
+    Q: SnapshotJobs + AssetBundles,
+    D: DurationLog,
+    T: SlotTable,
+    C: TaskCallbacks,
+>(
     quicksight: &Q,
     durations: &D,
     slots: &SlotService<T, C>,
@@ -51,8 +84,7 @@ pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: Task
 ) -> Result<JobCheck, ExportError> {
     let job = &input.job;
     let now_secs = now as u64;
-    let description = quicksight
-        .describe(&job_ref(job))
+    let description = describe_job(quicksight, input.run.kind, job)
         .await
         .map_err(|e| refusal_until(job.deadline, now_secs, e))?;
     let status = match &description.status {
@@ -82,7 +114,11 @@ pub async fn check_job_at<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: Task
         // First, as the next job waits for it. Best effort: fetch-result and
         // record-failure give it back too.
         let holder = holder_of(&input.run.execution_id, &job.recipient_id);
-        if let Err(e) = slots.release(&holder, (now * 1000.0) as u64).await {
+        let kind = crate::coordination::SlotKind::of(input.run.kind);
+        if let Err(e) = slots
+            .release_kind(kind, &holder, (now * 1000.0) as u64)
+            .await
+        {
             warn!(error = %e, "the slot could not be given back yet; the fetch will");
         }
     }

@@ -116,6 +116,8 @@ where
         files,
         error,
         job_seconds: Some((now_epoch_seconds() as u64).saturating_sub(job.started_at)),
+        bundle: None,
+        issues: Vec::new(),
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
     record_outcome(store, announcer, &input.run, &outcome).await?;

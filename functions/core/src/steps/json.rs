@@ -12,12 +12,14 @@ use crate::coordination::{DurationLog, SlotTable};
 use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::input;
-use crate::model::ExecutionStatusChange;
+use crate::model::{ExecutionStatusChange, JobKind};
 use crate::quicksight::SnapshotJobs;
+use crate::quicksight::bundles::AssetBundles;
 use crate::request_store::RequestReader;
 use crate::settings::RunSettings;
 use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
+use crate::storage::transfer::UrlTransfer;
 use crate::time::now_epoch_ms;
 
 fn parse<T: DeserializeOwned>(payload: Value, expected: &'static str) -> Result<T, ExportError> {
@@ -29,8 +31,9 @@ fn to_value<T: Serialize>(value: T) -> Result<Value, ExportError> {
         .map_err(|e| ExportError::UnexpectedResponse(format!("cannot serialize output: {e}")))
 }
 
-pub async fn prepare_run<S: ObjectStore>(
+pub async fn prepare_run<S: ObjectStore, Q: AssetBundles>(
     store: &S,
+    quicksight: &Q,
     settings: &RunSettings,
     export_bucket: &str,
     payload: Value,
@@ -41,7 +44,7 @@ pub async fn prepare_run<S: ObjectStore>(
         payload,
         "prepare-run input: `request` must be the location of a stored request, {\"bucket\", \"key\"}, never the request itself",
     )?;
-    to_value(super::prepare_run(store, input, settings, export_bucket).await?)
+    to_value(super::prepare::prepare_any(store, quicksight, input, settings, export_bucket).await?)
 }
 
 pub async fn take_slot<T: SlotTable, C: TaskCallbacks>(
@@ -54,18 +57,31 @@ pub async fn take_slot<T: SlotTable, C: TaskCallbacks>(
     to_value(serde_json::json!({ "handed_over": resumed }))
 }
 
-pub async fn start_job<Q: SnapshotJobs, S: ObjectStore, D: DurationLog>(
+pub async fn start_job<Q: SnapshotJobs + AssetBundles, S: ObjectStore, D: DurationLog>(
     quicksight: &Q,
     store: &S,
     requests: &RequestReader,
     durations: &D,
     payload: Value,
 ) -> Result<Value, ExportError> {
-    let input = parse(payload, "start-job input (run, recipient, slot, attempt)")?;
-    to_value(super::start_job(quicksight, store, requests, durations, input).await?)
+    let input: crate::model::StartJobInput =
+        parse(payload, "start-job input (run, recipient, slot, attempt)")?;
+    match input.run.kind {
+        JobKind::DashboardSnapshot => {
+            to_value(super::start_job(quicksight, store, requests, durations, input).await?)
+        }
+        JobKind::AssetBundleExport => {
+            to_value(super::backup::start_bundle_job(quicksight, store, durations, input).await?)
+        }
+    }
 }
 
-pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCallbacks>(
+pub async fn check_job<
+    Q: SnapshotJobs + AssetBundles,
+    D: DurationLog,
+    T: SlotTable,
+    C: TaskCallbacks,
+>(
     quicksight: &Q,
     durations: &D,
     slots: &SlotService<T, C>,
@@ -75,22 +91,32 @@ pub async fn check_job<Q: SnapshotJobs, D: DurationLog, T: SlotTable, C: TaskCal
     to_value(super::check_job(quicksight, durations, slots, input).await?)
 }
 
-pub async fn fetch_result<Q, S, T, C, V>(
+pub async fn fetch_result<Q, X, S, T, C, V>(
     quicksight: &Q,
+    transfer: &X,
     store: &S,
     slots: &SlotService<T, C>,
     announcer: &Announcer<V>,
     payload: Value,
 ) -> Result<Value, ExportError>
 where
-    Q: SnapshotJobs,
+    Q: SnapshotJobs + AssetBundles,
+    X: UrlTransfer,
     S: ObjectStore + DownloadLinks,
     T: SlotTable,
     C: TaskCallbacks,
     V: EventSink,
 {
-    let input = parse(payload, "fetch-result input (run, job)")?;
-    to_value(super::fetch_result(quicksight, store, slots, announcer, input).await?)
+    let input: crate::model::JobStepInput = parse(payload, "fetch-result input (run, job)")?;
+    match input.run.kind {
+        JobKind::DashboardSnapshot => {
+            to_value(super::fetch_result(quicksight, store, slots, announcer, input).await?)
+        }
+        JobKind::AssetBundleExport => to_value(
+            super::backup::fetch_bundle(quicksight, transfer, store, slots, announcer, input)
+                .await?,
+        ),
+    }
 }
 
 pub async fn record_failure<S, T, C, V>(

@@ -67,10 +67,16 @@ pub struct ManifestEntry {
     pub error: Option<ErrorDetail>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<crate::model::StoredBundle>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<crate::model::BundleIssue>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct Manifest {
+    #[serde(default)]
+    pub kind: crate::model::JobKind,
     pub run_id: String,
     pub execution_id: String,
     pub description: Option<String>,
@@ -102,6 +108,8 @@ fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
             message: why.to_string(),
         }),
         job_seconds: None,
+        bundle: None,
+        issues: Vec::new(),
     }
 }
 
@@ -114,6 +122,8 @@ fn entry(outcome: RecipientOutcome) -> ManifestEntry {
         files: outcome.files,
         error: outcome.error,
         job_seconds: outcome.job_seconds,
+        bundle: outcome.bundle,
+        issues: outcome.issues,
     }
 }
 
@@ -163,12 +173,16 @@ impl RunTiming {
             .unwrap_or(now);
         let mut jobs: Vec<u64> = entries.iter().filter_map(|e| e.job_seconds).collect();
         jobs.sort_unstable();
-        // The run's own cap, under the stack's (SLOT_CAP, read here only
+        // The run's own cap, under the stack's for its kind (read here only
         // for the figure).
-        let stack_cap = std::env::var("SLOT_CAP")
+        let (variable, default) = match record.kind {
+            crate::model::JobKind::DashboardSnapshot => ("SLOT_CAP", 12),
+            crate::model::JobKind::AssetBundleExport => ("ASSET_BUNDLE_SLOT_CAP", 5),
+        };
+        let stack_cap = std::env::var(variable)
             .ok()
             .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(12);
+            .unwrap_or(default);
         let concurrency = record.settings.max_concurrent_jobs.min(stack_cap).max(1) as usize;
         let bound_seconds = (!jobs.is_empty()).then(|| {
             let median = jobs[jobs.len() / 2] as f64;
@@ -282,6 +296,7 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     let counts = count(&entries);
     let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
     let manifest = Manifest {
+        kind: record.kind,
         run_id: record.run_id.clone(),
         execution_id: record.execution_id,
         description: record.description,

@@ -9,9 +9,14 @@
 //! fetch     fetch-result    the result, recorded as the recipient's outcome (or run again once)
 //! record    record-failure  a caught failure, recorded as the recipient's outcome
 //! manifest  write-manifest  the manifest, from the outcome objects
+//! backup    (the second job kind: asset bundle exports, through the same steps)
 //! ```
+//!
+//! [`json`] dispatches start and fetch on the run's job kind; prepare and
+//! check handle both kinds themselves.
 
 pub mod announce;
+pub mod backup;
 pub mod check;
 pub mod deadline;
 pub mod fetch;

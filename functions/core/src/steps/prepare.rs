@@ -8,11 +8,13 @@ use tracing::info;
 use crate::error::ExportError;
 use crate::job_id::readable;
 use crate::layout;
+use crate::model::BACKUP_KIND;
 use crate::model::{
-    DashboardRef, ExecutionRef, ObjectRef, PinnedObject, PreparedRun, RecipientRef, RunRecord,
-    RunRef,
+    DashboardRef, ExecutionRef, JobKind, ObjectRef, PinnedObject, PreparedRun, RecipientRef,
+    RunRecord, RunRef,
 };
-use crate::request_store::parse_request;
+use crate::quicksight::bundles::AssetBundles;
+use crate::request_store::{parse_request, request_kind};
 use crate::settings::RunSettings;
 use crate::storage::{ObjectStore, PutMode, StorageError};
 use crate::time::{format_rfc3339, now_epoch_seconds};
@@ -29,20 +31,56 @@ pub struct PrepareRunInput {
     pub execution: ExecutionRef,
 }
 
-fn refused(path: &str, message: String) -> ExportError {
+pub(super) fn refused(path: &str, message: String) -> ExportError {
     ExportError::InvalidRequest(ValidationErrors(vec![FieldError {
         path: path.to_string(),
         message,
     }]))
 }
 
+/// Prepares a run of either kind: an export request (dashboard snapshots)
+/// or a backup request (`"kind": "asset_bundle_backup"`), told apart by
+/// the stored request's `kind`.
+pub async fn prepare_any<S: ObjectStore, Q: AssetBundles>(
+    store: &S,
+    quicksight: &Q,
+    input: PrepareRunInput,
+    settings: &RunSettings,
+    export_bucket: &str,
+) -> Result<PreparedRun, ExportError> {
+    let (body, etag) = read_stored(store, &input.request, export_bucket).await?;
+    if request_kind(&body).as_deref() == Some(BACKUP_KIND) {
+        return super::backup::prepare_backup(
+            store,
+            quicksight,
+            &input,
+            &body,
+            etag,
+            settings,
+            export_bucket,
+        )
+        .await;
+    }
+    prepare_export(store, input, &body, etag, settings, export_bucket).await
+}
+
+/// Prepares a run of an export request.
 pub async fn prepare_run<S: ObjectStore>(
     store: &S,
     input: PrepareRunInput,
     settings: &RunSettings,
     export_bucket: &str,
 ) -> Result<PreparedRun, ExportError> {
-    let location = &input.request;
+    let (body, etag) = read_stored(store, &input.request, export_bucket).await?;
+    prepare_export(store, input, &body, etag, settings, export_bucket).await
+}
+
+/// The stored request's bytes and ETag, from the stack's bucket only.
+pub(super) async fn read_stored<S: ObjectStore>(
+    store: &S,
+    location: &ObjectRef,
+    export_bucket: &str,
+) -> Result<(Vec<u8>, String), ExportError> {
     if location.bucket != export_bucket {
         return Err(refused(
             "(execution input) request.bucket",
@@ -68,7 +106,19 @@ pub async fn prepare_run<S: ObjectStore>(
             location.bucket, location.key
         ))
     })?;
-    let request = parse_request(&object.body)?;
+    Ok((object.body, etag))
+}
+
+async fn prepare_export<S: ObjectStore>(
+    store: &S,
+    input: PrepareRunInput,
+    body: &[u8],
+    etag: String,
+    settings: &RunSettings,
+    export_bucket: &str,
+) -> Result<PreparedRun, ExportError> {
+    let location = &input.request;
+    let request = parse_request(body)?;
     validate_request(&request, Deployment { export_bucket })?;
 
     // Execution names may hold characters keys and job IDs may not.
@@ -80,6 +130,7 @@ pub async fn prepare_run<S: ObjectStore>(
         .expect("validate_request requires a destination");
     let run_prefix = layout::run_prefix(&destination.prefix, &run_id);
     let run = RunRef {
+        kind: JobKind::DashboardSnapshot,
         run_id: run_id.clone(),
         execution_id: input.execution.id.clone(),
         bucket: export_bucket.to_string(),
@@ -93,6 +144,7 @@ pub async fn prepare_run<S: ObjectStore>(
         settings: settings.clone(),
     };
     let record = RunRecord {
+        kind: JobKind::DashboardSnapshot,
         run_id: run_id.clone(),
         execution_id: run.execution_id.clone(),
         started_at: input
@@ -149,7 +201,7 @@ pub async fn prepare_run<S: ObjectStore>(
 
 /// Writes the run record once. Found there already: ours (a retried step)
 /// is fine; another execution's means the run ID is taken.
-async fn claim_run<S: ObjectStore>(
+pub(super) async fn claim_run<S: ObjectStore>(
     store: &S,
     run: &RunRef,
     record: &RunRecord,

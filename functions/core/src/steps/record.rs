@@ -128,11 +128,14 @@ where
             message: message_of_cause(input.failure.cause.as_deref().unwrap_or_default()),
         }),
         job_seconds: None,
+        bundle: None,
+        issues: Vec::new(),
         recorded_at: format_rfc3339(now_epoch_seconds()),
     };
     let recorded = record_outcome(store, announcer, &input.run, &outcome).await?;
     slots
-        .release(
+        .release_kind(
+            crate::coordination::SlotKind::of(input.run.kind),
             &holder_of(&input.run.execution_id, &input.recipient.id),
             now_epoch_ms(),
         )

@@ -109,7 +109,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// Expired leases are dropped on the way. Returns how many waiters
     /// were resumed.
     pub async fn hand_over(&self, kind: SlotKind, now_ms: u64) -> Result<usize, ExportError> {
-        let (table, cap) = (&self.table, self.limits.slot_cap);
+        let (table, cap) = (&self.table, self.limits.cap_of(kind));
         let mut resumed = 0;
         // Each lap resumes a waiter, or finds the slots taken or nobody
         // waiting; a lap lost to a concurrent hand-over is taken again.
@@ -177,9 +177,10 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// next in line.
     pub async fn take(&self, input: TakeSlotInput, now_ms: u64) -> Result<usize, ExportError> {
         let holder = holder_of(&input.run.execution_id, &input.recipient.id);
+        let kind = SlotKind::of(input.run.kind);
         self.table
             .add_waiter(
-                SlotKind::Snapshot,
+                kind,
                 &Waiter {
                     holder: holder.clone(),
                     task_token: input.task_token,
@@ -189,7 +190,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
             )
             .await?;
         info!(run_id = %input.run.run_id, recipient_id = %holder.recipient, "waiting for a slot");
-        self.hand_over(SlotKind::Snapshot, now_ms).await
+        self.hand_over(kind, now_ms).await
     }
 
     /// Gives a recipient's slot back and hands it over. Idempotent: a
@@ -197,19 +198,43 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// A recipient still listed as waiting (its "Take a slot" failed) stops
     /// waiting, so no slot is ever handed to it.
     pub async fn release(&self, holder: &Holder, now_ms: u64) -> Result<(), ExportError> {
-        self.table.drop_waiter(SlotKind::Snapshot, holder).await?;
-        if self.table.revoke(SlotKind::Snapshot, holder, None).await? {
-            info!(holder = %holder.key(), "slot released");
+        self.release_kind(SlotKind::Snapshot, holder, now_ms).await
+    }
+
+    /// [`Self::release`] of a slot of `kind`.
+    pub async fn release_kind(
+        &self,
+        kind: SlotKind,
+        holder: &Holder,
+        now_ms: u64,
+    ) -> Result<(), ExportError> {
+        self.table.drop_waiter(kind, holder).await?;
+        if self.table.revoke(kind, holder, None).await? {
+            info!(holder = %holder.key(), slot = kind.as_str(), "slot released");
         }
-        self.hand_over(SlotKind::Snapshot, now_ms).await?;
+        self.hand_over(kind, now_ms).await?;
         Ok(())
     }
 
     /// The reaper: an execution ended (failed, timed out, stopped) with
     /// slots held or asked for; frees them and hands them over.
     pub async fn reap(&self, execution_id: &str, now_ms: u64) -> Result<Reaped, ExportError> {
-        let kind = SlotKind::Snapshot;
         let mut reaped = Reaped::default();
+        for kind in SlotKind::ALL {
+            self.reap_kind(kind, execution_id, now_ms, &mut reaped)
+                .await?;
+        }
+        info!(execution_id, ?reaped, "slots of an ended execution reaped");
+        Ok(reaped)
+    }
+
+    async fn reap_kind(
+        &self,
+        kind: SlotKind,
+        execution_id: &str,
+        now_ms: u64,
+        reaped: &mut Reaped,
+    ) -> Result<(), ExportError> {
         for lease in self.table.leases(kind).await? {
             if lease.holder.run == execution_id
                 && self
@@ -230,9 +255,8 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
                 reaped.waiters += 1;
             }
         }
-        reaped.handed_over = self.hand_over(kind, now_ms).await?;
-        info!(execution_id, ?reaped, "slots of an ended execution reaped");
-        Ok(reaped)
+        reaped.handed_over += self.hand_over(kind, now_ms).await?;
+        Ok(())
     }
 }
 

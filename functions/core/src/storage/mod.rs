@@ -11,6 +11,7 @@ use std::future::Future;
 
 pub mod memory;
 pub mod s3;
+pub mod transfer;
 
 pub use s3::S3Store;
 

@@ -23,6 +23,10 @@ pub struct S3Store {
 }
 
 impl S3Store {
+    pub(super) fn client(&self) -> &aws_sdk_s3::Client {
+        &self.client
+    }
+
     /// With an endpoint override, path-style addressing is used, as local
     /// S3-compatible servers expect.
     pub fn new(shared: &SdkConfig, endpoint_url: Option<&str>) -> Self {

@@ -8,6 +8,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
+mod backup;
+pub use backup::{MAX_BACKUP_RESOURCES, MAX_BUNDLE_SIZE, validate_backup};
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
