@@ -5,9 +5,6 @@
 //! Needs `moto_server` on PATH (scripts/test puts the project's pinned venv
 //! first: `source scripts/env.sh`).
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -17,45 +14,7 @@ use export_core::coordination::{
 
 mod common;
 
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_moto() -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect(
-            "moto_server not found: run through scripts/test, or `source scripts/env.sh` first",
-        );
-    // Dropped (killed and waited for) on every path from here.
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return moto;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("moto_server did not listen on {}", moto.endpoint);
-}
+use common::moto::{Moto, start_moto};
 
 async fn table(moto: &Moto) -> DynamoCoordination {
     let config = aws_sdk_dynamodb::config::Builder::from(&common::shared_config())

@@ -193,9 +193,13 @@ impl Sim {
                 job.include_all_dependencies,
             )
         };
-        let bundle =
-            artifacts::asset_bundle::zip(&export_format, &resource_arns, include_all_dependencies)
-                .map_err(DownloadError::Render)?;
+        let bundle = artifacts::asset_bundle::zip(
+            &export_format,
+            &resource_arns,
+            include_all_dependencies,
+            self.config.bundle_padding_bytes,
+        )
+        .map_err(DownloadError::Render)?;
         self.state().stats.bundle_downloads += 1;
         Ok(bundle)
     }

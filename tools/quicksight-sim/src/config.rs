@@ -44,6 +44,10 @@ pub struct SimConfig {
     #[arg(long, default_value_t = 0)]
     pub stale_bundle_urls: u32,
 
+    /// Bytes of padding in every bundle, to stand in for a large one.
+    #[arg(long, default_value_t = 0)]
+    pub bundle_padding_bytes: usize,
+
     /// API calls per second per account; more get ThrottlingException.
     #[arg(long, default_value_t = 10)]
     pub calls_per_second: usize,

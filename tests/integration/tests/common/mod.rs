@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_quicksight::config::{Credentials, SharedCredentialsProvider};
 use export_core::ExportError;

@@ -10,10 +10,13 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::RenderError;
 
+/// `padding_bytes` adds an entry of that many bytes (`padding.bin`, a
+/// pseudo-random stream), to stand in for a large bundle.
 pub fn zip(
     export_format: &str,
     resource_arns: &[String],
     include_all_dependencies: bool,
+    padding_bytes: usize,
 ) -> Result<Vec<u8>, RenderError> {
     let manifest = json!({
         "ExportFormat": export_format,
@@ -39,7 +42,22 @@ pub fn zip(
             serde_json::to_vec_pretty(&json!({ "Arn": arn })).unwrap_or_default(),
         ));
     }
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    if padding_bytes > 0 {
+        // xorshift: incompressible, reproducible, no dependency.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let padding = (0..padding_bytes)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        files.push(("padding.bin".to_string(), padding));
+    }
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(padding_bytes >= u32::MAX as usize);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data) in &files {
         zip.start_file(name, options)?;
@@ -60,7 +78,7 @@ mod tests {
             "arn:aws:quicksight:us-east-1:123456789012:dashboard/sales".to_string(),
             "arn:aws:quicksight:us-east-1:123456789012:dashboard/costs".to_string(),
         ];
-        let bytes = zip("QUICKSIGHT_JSON", &arns, true).unwrap();
+        let bytes = zip("QUICKSIGHT_JSON", &arns, true, 0).unwrap();
         // Reading every entry through checks its CRC, as unzip does.
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         let mut entries = Vec::new();
@@ -90,7 +108,7 @@ mod tests {
     #[test]
     fn a_resource_listed_twice_gets_two_entries() {
         let arn = "arn:aws:quicksight:us-east-1:123456789012:dashboard/sales".to_string();
-        let bytes = zip("QUICKSIGHT_JSON", &[arn.clone(), arn], false).unwrap();
+        let bytes = zip("QUICKSIGHT_JSON", &[arn.clone(), arn], false, 0).unwrap();
         let archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
         assert_eq!(archive.len(), 3);
         assert!(
