@@ -17,6 +17,7 @@ pub mod layout;
 pub mod metrics;
 pub mod model;
 pub mod pacing;
+pub mod planning;
 pub mod quicksight;
 pub mod redact;
 pub mod request_store;
