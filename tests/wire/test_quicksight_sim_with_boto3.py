@@ -201,6 +201,7 @@ def start_bundle(qs, job_id, dashboard=DASHBOARD):
     )
 
 
+@pytest.mark.parametrize("sim", [{"--job-duration-ms": "10000"}], indirect=True)
 def test_the_6th_bundle_export_in_flight_is_limit_exceeded(sim):
     qs = client(sim)
     for i in range(5):
@@ -239,3 +240,44 @@ def test_list_dashboards_pages_the_known_dashboards(sim):
     job = qs.describe_asset_bundle_export_job(AwsAccountId=ACCOUNT, AssetBundleExportJobId="missing")
     assert job["JobStatus"] == "FAILED"
     assert job["Errors"][0]["Arn"].endswith(":dashboard/nope")
+
+
+def stats(url):
+    with urllib.request.urlopen(f"{url}/_sim/stats") as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.parametrize("sim", [{"--faults": "reset=0.5", "--fault-seed": "3", "--calls-per-second": "1000"}], indirect=True)
+def test_a_reset_fault_drops_the_connection_and_the_simulator_serves_on(sim):
+    qs = client(sim)
+    answered = dropped = 0
+    for i in range(30):
+        try:
+            qs.describe_dashboard_snapshot_job(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId=f"none-{i}")
+        except qs.exceptions.ResourceNotFoundException:
+            answered += 1
+        except Exception as e:  # botocore's connection errors have no common base here
+            assert "Connection" in type(e).__name__ or "connection" in str(e).lower(), repr(e)
+            dropped += 1
+    assert answered > 5 and dropped > 5, (answered, dropped)
+    # urllib3 may send a request again on a fresh connection after a drop:
+    # each drop the caller saw is a fault, not every fault a drop it saw.
+    assert stats(sim)["faults_injected"] >= dropped
+
+
+@pytest.mark.parametrize("sim", [{"--faults": "lost-reply=1"}], indirect=True)
+def test_a_lost_reply_starts_the_job_but_the_caller_sees_a_reset(sim):
+    qs = client(sim)
+    with pytest.raises(Exception) as lost:
+        start(qs, "lost-1")
+    assert not isinstance(lost.value, qs.exceptions.ClientError), repr(lost.value)
+    assert stats(sim)["jobs_started"] == 1
+
+
+@pytest.mark.parametrize("sim", [{"--faults": "internal=1"}], indirect=True)
+def test_an_internal_fault_is_a_500_and_does_nothing(sim):
+    qs = client(sim)
+    with pytest.raises(qs.exceptions.InternalFailureException) as failed:
+        start(qs, "internal-1")
+    assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert stats(sim)["jobs_started"] == 0

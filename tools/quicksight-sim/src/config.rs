@@ -44,6 +44,15 @@ pub struct SimConfig {
     #[arg(long, default_value_t = 0)]
     pub stale_bundle_urls: u32,
 
+    /// A seeded fault profile: `KIND=PROBABILITY,...` with KIND throttle,
+    /// internal, limit, reset or lost-reply (see `faults`).
+    #[arg(long, default_value = "")]
+    pub faults: crate::faults::FaultRates,
+
+    /// The fault profile's seed: the same seed, the same faults.
+    #[arg(long, default_value_t = 1)]
+    pub fault_seed: u64,
+
     /// Bytes of padding in every bundle, to stand in for a large one.
     #[arg(long, default_value_t = 0)]
     pub bundle_padding_bytes: usize,

@@ -22,6 +22,7 @@ pub mod artifacts;
 mod asset_bundles;
 pub mod clock;
 pub mod config;
+pub mod faults;
 mod job_cap;
 mod job_lifecycle;
 mod rate_limit;

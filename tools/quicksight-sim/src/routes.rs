@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tracing::info;
 
 use crate::asset_bundles::DownloadError;
+use crate::faults::Fault;
 use crate::state::Sim;
 use crate::wire::{self, ApiError, ErrorKind, StartSnapshotJobRequest};
 
@@ -59,7 +60,27 @@ fn serve(
     success: StatusCode,
     op: impl FnOnce() -> Result<Value, ApiError>,
 ) -> Response {
-    let result = sim.admit(account_id).and_then(|()| op());
+    let fault = sim.faults.draw(operation.starts_with("Start"));
+    if fault.is_some() {
+        sim.count_fault();
+    }
+    let result = sim.admit(account_id).and_then(|()| match fault {
+        Some(Fault::Throttle) => Err(ApiError::new(ErrorKind::Throttling, "Rate exceeded")),
+        Some(Fault::Internal) => Err(ApiError::new(
+            ErrorKind::InternalFailure,
+            "An internal failure occurred.",
+        )),
+        Some(Fault::Limit) => Err(ApiError::new(
+            ErrorKind::LimitExceeded,
+            "The account has reached its limit of concurrent jobs",
+        )),
+        Some(Fault::Reset) => drop_connection(operation),
+        Some(Fault::LostReply) => {
+            let _done = op();
+            drop_connection(operation)
+        }
+        None => op(),
+    });
     let request_id = uuid::Uuid::new_v4().to_string();
     match result {
         Ok(mut body) => {
@@ -73,6 +94,14 @@ fn serve(
             error.into_response(&request_id)
         }
     }
+}
+
+/// Ends the connection without a reply: the task serving it unwinds, and
+/// hyper closes the socket (`resume_unwind` skips the panic hook, so the
+/// log stays quiet). The caller sees a reset connection.
+fn drop_connection(operation: &str) -> ! {
+    info!(operation, "fault: connection dropped");
+    std::panic::resume_unwind(Box::new("fault: connection dropped"))
 }
 
 /// The region the call was made in: from its signature, else us-east-1.

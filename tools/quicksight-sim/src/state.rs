@@ -20,6 +20,8 @@ pub struct Sim {
     /// Where completed snapshot jobs write their files, when `--s3-endpoint`
     /// was given.
     pub(crate) s3: Option<aws_sdk_s3::Client>,
+    /// `--faults`, drawn with `--fault-seed`.
+    pub(crate) faults: crate::faults::FaultDraw,
 }
 
 #[derive(Default)]
@@ -60,6 +62,7 @@ impl Sim {
             .as_deref()
             .map(snapshot_output::s3_client);
         Sim {
+            faults: crate::faults::FaultDraw::new(config.faults.clone(), config.fault_seed),
             config,
             state: Mutex::new(SimState::default()),
             s3,

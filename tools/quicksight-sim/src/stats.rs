@@ -31,6 +31,8 @@ pub struct Stats {
     /// Bundles served at their DownloadUrl, and URLs refused as expired.
     pub bundle_downloads: u64,
     pub bundle_urls_expired: u64,
+    /// Faults of the `--faults` profile met by calls.
+    pub faults_injected: u64,
 }
 
 impl Stats {
@@ -60,6 +62,10 @@ impl Sim {
         stats
     }
 
+    pub(crate) fn count_fault(&self) {
+        self.state().stats.faults_injected += 1;
+    }
+
     pub(crate) fn count_error(&self, error: &ApiError) {
         self.state().stats.count_error(error.kind);
     }
@@ -87,6 +93,7 @@ mod tests {
                 "bundle_exports_started",
                 "bundle_urls_expired",
                 "calls",
+                "faults_injected",
                 "file_write_errors",
                 "files_written",
                 "invalid_parameter",
