@@ -75,7 +75,7 @@ test('200 recipients under a mixed fault profile: one outcome each, every failur
     assert.deepEqual([slots.leases.length, slots.waiters.length], [0, 0], 'no lease or waiter left');
     const failedBy = {};
     for (const e of manifest.recipients.filter((x) => x.status === 'failed')) failedBy[e.error.type] = (failedBy[e.error.type] ?? 0) + 1;
-    console.log(`# chaos: ${stats.faults_injected} faults over ${stats.calls} calls; ${manifest.counts.completed} completed, ${manifest.counts.failed} failed ${JSON.stringify(failedBy)}`);
+    console.log(`# chaos: ${stats.faults_injected} faults over ${stats.calls} calls; outcomes: ${manifest.counts.completed} completed, failures by cause ${JSON.stringify(failedBy)}`);
   } finally {
     await stack.stop();
   }
