@@ -27,8 +27,6 @@ pub struct StoredRequest {
     pub digest: [u8; 32],
 }
 
-/// Parses stored bytes as an export request. A problem is reported the way
-/// validation reports one: at its field path, without any sensitive value.
 /// The `kind` a stored request names, when it names one (a backup request
 /// does; an export request need not).
 pub fn request_kind(bytes: &[u8]) -> Option<String> {
@@ -36,31 +34,19 @@ pub fn request_kind(bytes: &[u8]) -> Option<String> {
     value.get("kind")?.as_str().map(str::to_string)
 }
 
-/// A stored backup request, parsed: the same size limit and field-path
-/// errors as [`parse_request`].
-pub fn parse_backup_request(bytes: &[u8]) -> Result<crate::model::BackupRequest, ValidationErrors> {
-    let refuse = |path: &str, message: String| {
-        ValidationErrors(vec![FieldError {
-            path: path.to_string(),
-            message,
-        }])
-    };
-    if bytes.len() > MAX_REQUEST_BYTES {
-        return Err(refuse(
-            "(request)",
-            format!(
-                "is {} bytes; a request is at most {MAX_REQUEST_BYTES} bytes",
-                bytes.len()
-            ),
-        ));
-    }
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| refuse("(request)", format!("is not valid JSON: {e}")))?;
-    parse_at_path::<crate::model::BackupRequest>(value)
-        .map_err(|(path, message)| refuse(path.as_deref().unwrap_or("(request)"), message))
+/// Parses stored bytes as an export request. A problem is reported the way
+/// validation reports one: at its field path, without any sensitive value.
+pub fn parse_request(bytes: &[u8]) -> Result<ExportRequest, ValidationErrors> {
+    parse_stored(bytes)
 }
 
-pub fn parse_request(bytes: &[u8]) -> Result<ExportRequest, ValidationErrors> {
+/// A stored backup request, parsed with the same size limit and field-path
+/// errors as [`parse_request`].
+pub fn parse_backup_request(bytes: &[u8]) -> Result<crate::model::BackupRequest, ValidationErrors> {
+    parse_stored(bytes)
+}
+
+fn parse_stored<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ValidationErrors> {
     let refuse = |path: &str, message: String| {
         ValidationErrors(vec![FieldError {
             path: path.to_string(),
@@ -82,7 +68,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<ExportRequest, ValidationErrors> {
     if !value.is_object() {
         return Err(refuse("(request)", "must be a JSON object".to_string()));
     }
-    parse_at_path::<ExportRequest>(value)
+    parse_at_path::<T>(value)
         .map_err(|(path, message)| refuse(path.as_deref().unwrap_or("(request)"), message))
 }
 

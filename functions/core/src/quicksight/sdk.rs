@@ -152,7 +152,7 @@ fn unreadable(details: String) -> ApiError {
     }
 }
 
-fn build_error(what: &str, error: impl std::fmt::Display) -> ApiError {
+pub(super) fn build_error(what: &str, error: impl std::fmt::Display) -> ApiError {
     ApiError::from_code(
         "InvalidParameterValueException",
         format!("could not build the {what}: {error}"),

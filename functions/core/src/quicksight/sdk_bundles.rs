@@ -7,17 +7,10 @@ use tracing::instrument;
 use super::bundles::{
     AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
 };
-use super::sdk::{SdkSnapshotJobs, classify, region_override};
+use super::sdk::{SdkSnapshotJobs, build_error, classify, region_override};
 use super::{JobStatus, StartedJob};
 use crate::error::ApiError;
 use crate::model::{BundleIssue, CloudFormationOverrides};
-
-fn build_error(what: &str, error: impl std::fmt::Display) -> ApiError {
-    ApiError::from_code(
-        "InvalidParameterValueException",
-        format!("could not build the {what}: {error}"),
-    )
-}
 
 fn overrides_to_sdk(
     o: &CloudFormationOverrides,

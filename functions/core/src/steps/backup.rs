@@ -18,7 +18,7 @@ use tracing::{info, warn};
 
 use super::announce::Announcer;
 use super::deadline::{ensure_before, refusal_until};
-use super::prepare::{PrepareRunInput, claim_run, refused};
+use super::prepare::{PrepareRunInput, claim_run, refused, write_items};
 use super::record::record_outcome;
 use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
@@ -31,8 +31,8 @@ use crate::job_id::{JobBinding, readable, snapshot_job_id};
 use crate::layout;
 use crate::model::{
     BackupRequest, BundleFormat, BundlePlan, DashboardRef, ErrorDetail, FetchedResult, FileOutcome,
-    JobHandle, JobKind, JobStepInput, ObjectRef, OutcomeStatus, PinnedObject, PreparedRun,
-    RecipientOutcome, RecipientRef, RunRecord, RunRef, StartJobInput, StoredBundle,
+    JobHandle, JobKind, JobStepInput, OutcomeStatus, PinnedObject, PreparedRun, RecipientOutcome,
+    RecipientRef, RunRecord, RunRef, StartJobInput, StoredBundle,
 };
 use crate::pacing::first_check_seconds;
 use crate::quicksight::JobStatus;
@@ -152,37 +152,14 @@ pub async fn prepare_backup<S: ObjectStore, Q: AssetBundles>(
             PutMode::Overwrite,
         )
         .await?;
-    let items: Vec<RecipientRef> = bundles
-        .iter()
-        .enumerate()
-        .map(|(index, b)| RecipientRef {
-            index,
-            id: b.id.clone(),
-        })
-        .collect();
-    let items_key = layout::items_key(&run_prefix);
-    store
-        .put_json(
-            export_bucket,
-            &items_key,
-            serde_json::to_vec(&items).expect("items serialize"),
-            PutMode::Overwrite,
-        )
-        .await?;
+    let prepared = write_items(store, run, bundles.iter().map(|b| b.id.clone())).await?;
     info!(
         run_id = %run_id,
         resources = arns.len(),
         bundles = bundles.len(),
         "backup request accepted"
     );
-    Ok(PreparedRun {
-        run,
-        items: ObjectRef {
-            bucket: export_bucket.to_string(),
-            key: items_key,
-        },
-        map_results_prefix: layout::map_results_prefix(&run_prefix),
-    })
+    Ok(prepared)
 }
 
 async fn all_dashboards<Q: AssetBundles>(

@@ -164,38 +164,44 @@ async fn prepare_export<S: ObjectStore>(
     };
     claim_run(store, &run, &record).await?;
 
-    let items: Vec<RecipientRef> = request
-        .recipients
-        .iter()
+    let prepared = write_items(store, run, request.recipients.iter().map(|r| r.id.clone())).await?;
+    info!(
+        run_id = %run_id,
+        dashboard_id = %request.dashboard_id,
+        recipients = prepared.run.recipients,
+        file_groups = request.file_groups.len(),
+        "export request accepted"
+    );
+    Ok(prepared)
+}
+
+/// Writes the Map's item list (`index`, `id` of each item, in order) and
+/// answers the prepared run: the last step of either kind's prepare.
+pub(super) async fn write_items<S: ObjectStore>(
+    store: &S,
+    run: RunRef,
+    ids: impl Iterator<Item = String>,
+) -> Result<PreparedRun, ExportError> {
+    let items: Vec<RecipientRef> = ids
         .enumerate()
-        .map(|(index, r)| RecipientRef {
-            index,
-            id: r.id.clone(),
-        })
+        .map(|(index, id)| RecipientRef { index, id })
         .collect();
-    let items_key = layout::items_key(&run_prefix);
+    let items_key = layout::items_key(&run.run_prefix);
     store
         .put_json(
-            export_bucket,
+            &run.bucket,
             &items_key,
             serde_json::to_vec(&items).expect("items serialize"),
             PutMode::Overwrite,
         )
         .await?;
-    info!(
-        run_id = %run_id,
-        dashboard_id = %request.dashboard_id,
-        recipients = run.recipients,
-        file_groups = request.file_groups.len(),
-        "export request accepted"
-    );
     Ok(PreparedRun {
-        run,
         items: ObjectRef {
-            bucket: export_bucket.to_string(),
+            bucket: run.bucket.clone(),
             key: items_key,
         },
-        map_results_prefix: layout::map_results_prefix(&run_prefix),
+        map_results_prefix: layout::map_results_prefix(&run.run_prefix),
+        run,
     })
 }
 
