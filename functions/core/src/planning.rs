@@ -3,7 +3,12 @@
 //! makespan is ceil(N / cap) x the job duration, as QuickSight's
 //! throttling guidance counts it (100 jobs, 12 at a time, 12 minutes each:
 //! 9 waves, 108 minutes). Calls and costs follow this project's state
-//! machine: 3 calls per job at one poll, one more per extra poll.
+//! machine: 3 calls per job at one poll, one more per extra poll. The job
+//! duration is measured, or taken from the duration log the start step
+//! keeps ([`recorded_job_seconds`]).
+
+use crate::coordination::{CoordinationError, DurationLog};
+use crate::pacing::{RECENT_JOBS, expected_seconds};
 
 /// What a plan is asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,9 +90,60 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
 }
 
+/// A job duration read from the duration log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedDuration {
+    /// The 90th percentile of the recent jobs, as the start step times its
+    /// first check with.
+    pub seconds: f64,
+    /// How many recent jobs it was taken from (at most [`RECENT_JOBS`]).
+    pub jobs: usize,
+}
+
+/// The duration the dashboard's recent jobs (`dashboard` as
+/// [`crate::coordination::dashboard_key`] makes it) stayed within, or
+/// `None` when the log holds none (records are kept a day).
+pub async fn recorded_job_seconds<D: DurationLog>(
+    log: &D,
+    dashboard: &str,
+) -> Result<Option<RecordedDuration>, CoordinationError> {
+    let recent = log.recent(dashboard, RECENT_JOBS).await?;
+    Ok(expected_seconds(&recent).map(|seconds| RecordedDuration {
+        seconds,
+        jobs: recent.len(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coordination::memory::MemoryCoordination;
+
+    #[tokio::test]
+    async fn the_recorded_duration_is_the_90th_percentile_of_the_last_jobs() {
+        let log = MemoryCoordination::new();
+        assert_eq!(recorded_job_seconds(&log, "a#r#sales").await.unwrap(), None);
+        // 30 jobs of 1..=30 s, oldest first: the last 20 are 11..=30 s.
+        for s in 1..=30u32 {
+            log.record(
+                "a#r#sales",
+                &format!("job-{s}"),
+                u64::from(s) * 1000,
+                f64::from(s),
+            )
+            .await
+            .unwrap();
+        }
+        log.record("a#r#other", "job-x", 99_000, 500.0)
+            .await
+            .unwrap();
+        let recorded = recorded_job_seconds(&log, "a#r#sales")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(recorded.jobs, RECENT_JOBS);
+        assert_eq!(recorded.seconds, 28.0);
+    }
 
     fn input(jobs: u64, job_seconds: f64) -> PlanInput {
         PlanInput {

@@ -177,3 +177,33 @@ async fn recent_durations_come_newest_first() {
     let recent = table.recent("acct#us-east-1#sales", 2).await.unwrap();
     assert_eq!(recent, [29.0, 31.5]);
 }
+
+#[tokio::test]
+async fn the_planner_reads_the_90th_percentile_of_the_recorded_jobs() {
+    let moto = start_moto().await;
+    let table = table(&moto).await;
+    let dashboard = "acct#us-east-1#sales";
+    assert_eq!(
+        export_core::planning::recorded_job_seconds(&table, dashboard)
+            .await
+            .unwrap(),
+        None
+    );
+    for s in 1..=10u32 {
+        table
+            .record(
+                dashboard,
+                &format!("job-{s}"),
+                1_000_000 + u64::from(s),
+                f64::from(s) * 6.0,
+            )
+            .await
+            .unwrap();
+    }
+    let recorded = export_core::planning::recorded_job_seconds(&table, dashboard)
+        .await
+        .unwrap()
+        .expect("ten jobs are recorded");
+    assert_eq!(recorded.jobs, 10);
+    assert_eq!(recorded.seconds, 54.0);
+}
