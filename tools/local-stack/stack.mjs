@@ -378,29 +378,26 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     stopped.push(engine);
     const quicksight = await startQuickSight({ logDir, flags: simFlags, s3Endpoint: engine.endpoint });
     stopped.push(quicksight);
-    const functions = await startFunctions({
-      logDir,
-      concurrency,
-      env: {
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
-        S3_ENDPOINT_URL: engine.endpoint,
-        // The SDK's standard per-service endpoints: DynamoDB and Step
-        // Functions (the callbacks) are moto's too.
-        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
-        AWS_ENDPOINT_URL_SFN: engine.endpoint,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: engine.endpoint,
-        EVENT_BUS_NAME: eventBus,
-        EXPORT_BUCKET: bucket,
-        COORDINATION_TABLE: coordinationTable,
-        // The API's: the state machine created below, by its name.
-        STATE_MACHINE_ARN: stateMachineArnFor(STATE_MACHINE_NAME),
-        LINK_EXPIRY_SECONDS: '900',
-        ...settings,
-      },
-    });
+    const functionEnv = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
+      S3_ENDPOINT_URL: engine.endpoint,
+      // The SDK's standard per-service endpoints: DynamoDB and Step
+      // Functions (the callbacks) are moto's too.
+      AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+      AWS_ENDPOINT_URL_SFN: engine.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: engine.endpoint,
+      EVENT_BUS_NAME: eventBus,
+      EXPORT_BUCKET: bucket,
+      COORDINATION_TABLE: coordinationTable,
+      // The API's: the state machine created below, by its name.
+      STATE_MACHINE_ARN: stateMachineArnFor(STATE_MACHINE_NAME),
+      LINK_EXPIRY_SECONDS: '900',
+      ...settings,
+    };
+    const functions = await startFunctions({ logDir, concurrency, env: functionEnv });
     stopped.push(functions);
     const router = await startLambdaRouter({
       port: routerPort,
@@ -448,6 +445,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       events,
       stateMachineArn,
       childHistoryDir,
+      /** The functions' environment (what the template sets, locally). */
+      functionEnv,
       /** Every Lambda invocation the engine made, in order. */
       invocations,
       async stop() {
