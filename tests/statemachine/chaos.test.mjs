@@ -4,14 +4,15 @@
 // started, and fails jobs and files (access denied, RLS/CLS changed, data
 // set deleted). The run must end with exactly one outcome per requested
 // recipient, every failure with its cause, every completed file in the
-// bucket and no slot left.
+// bucket and no slot left. Then one start step delivered twice more (Lambda
+// delivers at least once) must start no second job.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startStack, slotState } from '../../tools/local-stack/stack.mjs';
-import { submitRun, waitForRun } from '../../tools/local-stack/runs.mjs';
+import { submitRun, waitForRun, invokeFunction } from '../../tools/local-stack/runs.mjs';
 import { syntheticRequest } from '../../tools/local-stack/requests.mjs';
 
 const BUCKET = 'quicksight-exports-local';
@@ -19,7 +20,7 @@ const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-request.j
 // Probabilities per call, drawn from one seeded generator: replayable.
 const FAULTS = 'throttle=0.03,internal=0.03,limit=0.03,reset=0.02,lost-reply=0.02';
 
-test('200 recipients under a mixed fault profile: one outcome each, every failure with its cause, every file present, no slot left', async () => {
+test('200 recipients under a mixed fault profile: one outcome each, every failure with its cause, every file present, no slot left; a start delivered twice starts one job', async () => {
   const stack = await startStack({
     logDir: join(ROOT, 'target', 'statemachine-tests', 'chaos'),
     bucket: BUCKET,
@@ -73,6 +74,31 @@ test('200 recipients under a mixed fault profile: one outcome each, every failur
     assert.ok(stats.max_running <= 12, `never past the cap: ${stats.max_running}`);
     const slots = await slotState(stack);
     assert.deepEqual([slots.leases.length, slots.waiters.length], [0, 0], 'no lease or waiter left');
+
+    // At-least-once delivery: the start step of a recipient, delivered again
+    // (twice) to the real function, finds its job and starts no other.
+    const delivered = stack.invocations.find(
+      (i) => i.name === 'start-job' && !i.functionError && i.payload.toString().includes('tenant-00005'),
+    );
+    assert.ok(delivered, 'the start step of tenant-00005 was delivered');
+    const original = JSON.parse(delivered.body.toString());
+    const jobsBefore = stats.jobs_started;
+    for (const delivery of [1, 2]) {
+      let answer;
+      // The fault profile is still on: a throttled or dropped call is
+      // retried, as the state machine's Retry would.
+      for (let attempt = 1; !answer; attempt++) {
+        try {
+          answer = await invokeFunction(stack, 'start-job', JSON.parse(delivered.payload.toString()));
+        } catch (error) {
+          if (attempt >= 20 || error.errorType === 'Export.MalformedInput') throw error;
+        }
+      }
+      assert.equal(answer.snapshot_job_id, original.snapshot_job_id, `delivery ${delivery} names the same job`);
+      assert.equal(answer.already_started, true, `delivery ${delivery} finds the job started`);
+    }
+    assert.equal((await stack.quicksight.stats()).jobs_started, jobsBefore, 'no second job was started');
+
     const failedBy = {};
     for (const e of manifest.recipients.filter((x) => x.status === 'failed')) failedBy[e.error.type] = (failedBy[e.error.type] ?? 0) + 1;
     console.log(`# chaos: ${stats.faults_injected} faults over ${stats.calls} calls; outcomes: ${manifest.counts.completed} completed, failures by cause ${JSON.stringify(failedBy)}`);

@@ -34,7 +34,7 @@ async function readBody(stream) {
 
 /**
  * Starts the router on `port` (127.0.0.1). `onInvoke` sees every
- * invocation: { name, payload, status, body, functionError, ms }.
+ * invocation: { name, payload, status, body, functionError, at (epoch ms), ms }.
  * An invocation unanswered after `timeoutSeconds` (the template's function
  * timeout) gets the answer Lambda gives a function that timed out: watch
  * never answers a function that failed at init.
@@ -85,7 +85,7 @@ export async function startLambdaRouter({ port, functionsBase, motoBase, timeout
     }
     res.writeHead(status, headers);
     res.end(answer.body);
-    onInvoke({ name, payload, status, body: answer.body, functionError, ms: Date.now() - began });
+    onInvoke({ name, payload, status, body: answer.body, functionError, at: began, ms: Date.now() - began });
   };
 
   const proxy = (req, res) => {

@@ -45,6 +45,25 @@ const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--run
                     of a deployed stack does (README "The API")
   -- FLAGS          passed to quicksight-sim, for example --fail-job acme=DASHBOARD_ACCESS_DENIED`;
 
+/** A real job's duration, minutes (the scale the overheads are projected to). */
+const LONG_JOB_SECONDS = 300;
+
+/**
+ * Where a run's time beyond ceil(N/cap) x T goes, from the functions'
+ * invocation times: before the first start-job, after the last outcome
+ * (fetch-result or record-failure) and, between them, per wave. `ratioAt(t)`
+ * is the ratio the same overheads would give with jobs of t seconds.
+ */
+function overheadOf(invocations, { began, makespan, waves, jobSeconds }) {
+  const starts = invocations.filter((i) => i.name === 'start-job').map((i) => i.at);
+  const outcomes = invocations.filter((i) => ['fetch-result', 'record-failure'].includes(i.name) && !i.functionError).map((i) => i.at + i.ms);
+  if (!starts.length || !outcomes.length) return null;
+  const leadIn = (Math.min(...starts) - began) / 1000;
+  const leadOut = (began + makespan * 1000 - Math.max(...outcomes)) / 1000;
+  const perWave = (makespan - leadIn - leadOut) / waves - jobSeconds;
+  return { leadIn, leadOut, perWave, ratioAt: (t) => (leadIn + leadOut + waves * (t + perWave)) / (waves * t) };
+}
+
 function parseArgs(argv) {
   const args = { request: join(ROOT, 'examples', 'export-request.json'), recipients: null, runs: 1, jobSeconds: 5, stopAfter: null, viaApi: false, simFlags: [] };
   const number = (flag, value) => {
@@ -237,6 +256,15 @@ try {
   const bound = waves * args.jobSeconds;
   const slots = await slotState(stack, isBackup ? 'asset-bundle' : 'snapshot');
   console.log(`\nAll runs: ${total} recipients in ${makespan.toFixed(1)} s, lower bound ceil(${total}/${cap}) x ${args.jobSeconds} s = ${bound} s (ratio ${(makespan / bound).toFixed(3)})`);
+  const overhead = overheadOf(stack.invocations, { began, makespan, waves, jobSeconds: args.jobSeconds });
+  if (overhead) {
+    console.log(
+      `  beyond the bound: ${overhead.leadIn.toFixed(1)} s before the first job started (prepare, Map start), ` +
+        `${overhead.perWave.toFixed(2)} s per wave beyond T (poll margin, hand-over, call spacing), ` +
+        `${overhead.leadOut.toFixed(1)} s after the last outcome (manifest); ` +
+        `the same overheads with ${LONG_JOB_SECONDS / 60}-minute jobs: ratio ${overhead.ratioAt(LONG_JOB_SECONDS).toFixed(3)}`,
+    );
+  }
   const [started, maxRunning] = isBackup ? [stats.bundle_exports_started, stats.bundle_exports_max_running] : [stats.jobs_started, stats.max_running];
   console.log(
     `  QuickSight: ${stats.calls} calls (${(stats.calls / Math.max(1, started)).toFixed(2)} per job), ${stats.throttled} throttled, ` +
