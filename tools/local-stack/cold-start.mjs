@@ -14,9 +14,9 @@
 
 import { createServer } from 'node:http';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startStack, freePort } from './stack.mjs';
+import { ROOT, startStack, freePort, functionNames } from './stack.mjs';
 import { submitRun, waitForRun, executionName } from './runs.mjs';
 import { syntheticRequest } from './requests.mjs';
 
@@ -160,7 +160,7 @@ async function coldStart(binary, name, event, env) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const args = parseArgs(process.argv.slice(2));
-const names = readdirSync(join(ROOT, 'functions')).filter((d) => d !== 'core').sort();
+const names = functionNames();
 const missing = names.filter((n) => !existsSync(join(args.binaries, n)));
 if (missing.length) {
   console.error(`no release binary for ${missing.join(', ')} in ${args.binaries}: cargo build --release first`);

@@ -320,6 +320,11 @@ async function startQuickSight({ logDir, flags = [], s3Endpoint }) {
   };
 }
 
+/** The Lambda functions: one crate each under functions/, besides the core. */
+export function functionNames() {
+  return readdirSync(join(ROOT, 'functions')).filter((d) => d !== 'core').sort();
+}
+
 /**
  * `cargo lambda watch` serving every binary of the workspace, with the
  * functions' settings in their environment. Each function gets
@@ -347,7 +352,7 @@ async function startFunctions({ logDir, env, concurrency }) {
  * start that many instances; each answers Export.MalformedInput at once.
  */
 async function warmUp(base, concurrency, logDir) {
-  const binaries = readdirSync(join(ROOT, 'functions')).filter((d) => d !== 'core');
+  const binaries = functionNames();
   await Promise.all(
     binaries.flatMap((binary) =>
       Array.from({ length: concurrency }, () =>
