@@ -6,7 +6,7 @@
 //! Every metric has one dimension, `Stack` (`STACK_NAME`), so a stack's
 //! dashboard and alarms read one series per metric whatever the number of
 //! runs; run, execution and job IDs go in as properties, which Logs Insights
-//! can group by (README "Metrics"). Names and IDs only, never a value.
+//! can group by (docs/operating.md, "Metrics"). Names and IDs only, never a value.
 
 use std::io::Write;
 use std::sync::OnceLock;

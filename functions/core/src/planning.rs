@@ -29,7 +29,8 @@ pub const LAMBDA_PER_REQUEST: f64 = 0.20 / 1_000_000.0;
 pub const DYNAMODB_PER_WRITE: f64 = 1.25 / 1_000_000.0;
 pub const DYNAMODB_PER_READ: f64 = 0.25 / 1_000_000.0;
 
-/// Measured on the local stack (README "Sharing QuickSight's limits"): a
+/// Measured on the local stack (docs/sharing-limits.md, "How big a run can
+/// be"): a
 /// recipient whose job is done at its first check makes 8 state
 /// transitions; each further poll adds 3 (Wait, Check, Choice).
 const TRANSITIONS_AT_ONE_POLL: f64 = 8.0;

@@ -49,8 +49,9 @@ pub const HISTORY_EVENTS_PER_SLOT_ASK: u32 = 3;
 /// for a slot.
 pub const EXECUTION_TIMEOUT_SECONDS: u32 = 1_209_600;
 /// History events of a child beyond its checks, laps and asks, with room
-/// for retries: measured at 20-40 for a child with no retry (README, "How
-/// big a run can be"); 500 leaves room for dozens of retried calls.
+/// for retries: measured at 20-40 for a child with no retry
+/// (docs/sharing-limits.md, "How big a run can be"); 500 leaves room for
+/// dozens of retried calls.
 pub const HISTORY_EVENTS_BESIDE_CHECKS: u32 = 500;
 /// Step Functions' cap on one execution's history.
 pub const HISTORY_EVENT_LIMIT: u32 = 25_000;

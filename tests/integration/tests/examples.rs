@@ -21,9 +21,12 @@ fn the_example_request_validates() {
 }
 
 #[test]
-fn the_readme_states_the_caps_the_code_enforces() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+fn the_request_doc_states_the_caps_the_code_enforces() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/request.md"
+    ))
+    .unwrap();
     let with_commas = |n: usize| {
         let digits = n.to_string();
         let mut out = String::new();
@@ -40,12 +43,12 @@ fn the_readme_states_the_caps_the_code_enforces() {
         with_commas(export_core::validation::MAX_RECIPIENTS)
     );
     assert!(
-        readme.contains(&recipients),
-        "the README does not say {recipients}"
+        doc.contains(&recipients),
+        "docs/request.md does not say {recipients}"
     );
     let bytes = format!(
         "at most\n{} MiB (`MAX_REQUEST_BYTES`)",
         export_core::validation::MAX_REQUEST_BYTES / (1024 * 1024)
     );
-    assert!(readme.contains(&bytes), "the README does not say {bytes}");
+    assert!(doc.contains(&bytes), "docs/request.md does not say {bytes}");
 }

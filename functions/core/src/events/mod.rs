@@ -1,7 +1,7 @@
 //! Telling other systems what happened: one EventBridge event per recorded
 //! outcome and one per written manifest, on the stack's bus. `eventbridge`
 //! is the real adapter (`PutEvents`), `fake` records what was published.
-//! Shapes: README "Events".
+//! Shapes: docs/delivery.md, "Events".
 
 use std::future::Future;
 

@@ -5,7 +5,7 @@
 //! `<run>/manifest.json`. A recipient without an outcome object is listed as
 //! failed with `Export.OutcomeMissing`, never dropped. Nothing is taken from
 //! the execution's state, so the manifest can be written again for any run,
-//! finished, failed or stopped (README: "Writing a manifest again").
+//! finished, failed or stopped (docs/request.md, "Writing a manifest again").
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
@@ -195,7 +195,7 @@ impl RunTiming {
     }
 }
 
-/// The run's figures in embedded metric format (README "Metrics"). A
+/// The run's figures in embedded metric format (docs/operating.md, "Metrics"). A
 /// manifest written again emits them again.
 fn emit_run_metrics(run_id: &str, counts: &Counts, timing: &RunTiming) {
     use crate::metrics::{Metric, emit};

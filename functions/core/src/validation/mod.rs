@@ -35,11 +35,11 @@ pub const MAX_RECIPIENT_ID_CHARS: usize = 128;
 pub const MAX_PREFIX_CHARS: usize = 512;
 /// Recipients in one request. A run fans out with a Distributed Map, one
 /// child execution per recipient, so neither the 25,000-event history nor
-/// the 256 KiB state payload grows with this number (README, "How big a run
-/// can be", has the measured figures). What does grow: the stored request
-/// that every start-job reads (bounded by [`MAX_REQUEST_BYTES`]) and the
-/// manifest step, which reads one outcome object per recipient in one
-/// invocation.
+/// the 256 KiB state payload grows with this number (docs/sharing-limits.md,
+/// "How big a run can be", has the measured figures). What does grow: the
+/// stored request that every start-job reads (bounded by
+/// [`MAX_REQUEST_BYTES`]) and the manifest step, which reads one outcome
+/// object per recipient in one invocation.
 pub const MAX_RECIPIENTS: usize = 10_000;
 /// The stored request's size: what one API call can carry (Lambda's 6 MB
 /// invocation payload), and what every start-job instance reads once.
