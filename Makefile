@@ -1,18 +1,20 @@
 # The commands a person runs; each is a script under scripts/.
-.PHONY: setup test lint build run validate deploy
+.PHONY: setup test check lint build run validate deploy
 
 setup:     ## install the pinned tools (Python venv, Node 22 packages, crates)
 	scripts/setup
 
-test:      ## every check and test, as CI runs them
+test:      ## every check and test, as CI runs them (.ci/run)
 	scripts/test
 
-lint:      ## formatting and clippy
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+check:     ## the fast tier: fmt, clippy, the Rust tests and the wire tests
+	scripts/check
 
-build:     ## debug build of the workspace
-	cargo build --workspace
+lint:      ## formatting and clippy
+	scripts/test.d/00-style
+
+build:     ## the one debug build of the workspace, shared by run, check and test
+	. scripts/env.sh && build_workspace
 
 run:       ## the local end-to-end run (simulator, local S3, real ASL, real binaries)
 	scripts/run-local

@@ -4,14 +4,20 @@ export PATH="$ROOT/.tools/venv/bin:$ROOT/tools/node/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export SAM_CLI_TELEMETRY=0
 
-# Builds the Lambda function packages the way `cargo lambda watch` does (it
-# runs `cargo run --bin <function>`): without the dev-dependencies' features
-# that `cargo build --workspace --all-targets` unifies in, which would
-# otherwise make watch compile the SDK crates again on its first invocation.
-build_functions() {
+# The one debug build, shared by make run, make check and make test: every
+# target of the workspace (tests included) in one cargo invocation, so the
+# SDK crates are compiled once with one feature set. The local stack runs
+# the binaries this build leaves in target/debug/ as they are (it never
+# calls cargo run), so no later step compiles anything again.
+build_workspace() {
+  (cd "$ROOT" && cargo build --workspace --all-targets --locked "$@")
+}
+
+# The release binaries of the functions (the benchmark's cold starts).
+build_functions_release() {
   local packages=() dir
   for dir in "$ROOT"/functions/*/; do
     [[ "$(basename "$dir")" == core ]] || packages+=(-p "$(basename "$dir")")
   done
-  (cd "$ROOT" && cargo build --locked "${packages[@]}" "$@")
+  (cd "$ROOT" && cargo build --release --locked "${packages[@]}" "$@")
 }

@@ -1,87 +1,24 @@
 // The real state machine, run end to end on the local stack: moto's engine
 // executes statemachine/export-dashboard.asl.json (Distributed Map
-// included), every Task invokes the real Lambda binary through cargo lambda
-// watch, against quicksight-sim and moto's S3. One fresh stack per scenario.
+// included), every Task invokes the real Lambda binary under cargo lambda's
+// emulator, against quicksight-sim and moto's S3. One fresh stack per
+// scenario (scenario.mjs). The 1,000-recipient run is in
+// thousand.test.mjs, runs sharing the account in sharing.test.mjs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, startStack, slotState } from '../../tools/local-stack/stack.mjs';
 import {
   HISTORY_EVENT_LIMIT,
   PAYLOAD_LIMIT_BYTES,
-  submitRun,
   waitForRun,
-  historyOf,
-  preparedRunOf,
   childHistories,
   executionFigures,
   findSecrets,
   outcomesRecorded,
   invokeFunction,
-  callsPerJob,
 } from '../../tools/local-stack/runs.mjs';
 import { syntheticRequest, secretsOf } from '../../tools/local-stack/requests.mjs';
-
-const BUCKET = 'quicksight-exports-local';
-const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-request.json'), 'utf8'));
-const LOG_ROOT = join(ROOT, 'target', 'statemachine-tests');
-
-/** A stack for one scenario: jobs of `jobMs`, polling scaled to match. */
-async function withStack(name, { simFlags = [], jobMs = 2000, settings = {} }, body) {
-  const stack = await startStack({
-    logDir: join(LOG_ROOT, name),
-    bucket: BUCKET,
-    // Jobs end a little before the first check, as a well-set FirstPollSeconds does.
-    simFlags: ['--job-duration-ms', String(Math.max(100, jobMs - 300)), '--queued-ms', '100', ...simFlags],
-    settings: {
-      MAX_CONCURRENT_JOBS: '12',
-      SLOT_CAP: '12',
-      FIRST_POLL_SECONDS: String(Math.ceil(jobMs / 1000)),
-      POLL_INTERVAL_SECONDS: '1',
-      JOB_TIMEOUT_SECONDS: '600',
-      ...settings,
-    },
-  });
-  try {
-    return await body(stack);
-  } finally {
-    await stack.stop();
-  }
-}
-
-/** Runs `request` to its end; the manifest, history and figures after. */
-async function run(stack, request, name, { onTick } = {}) {
-  const submitted = await submitRun(stack, { request, name });
-  const result = await waitForRun(stack, submitted, { onTick: onTick && (() => onTick(submitted)) });
-  const parentEvents = await historyOf(stack, submitted.executionArn);
-  const prepared = preparedRunOf(parentEvents);
-  const manifest = result.output ? await stack.s3.getJson(BUCKET, result.output.manifest_uri.replace(`s3://${BUCKET}/`, '')) : null;
-  return { submitted, result, parentEvents, prepared, manifest };
-}
-
-function byId(manifest) {
-  return Object.fromEntries(manifest.recipients.map((e) => [e.recipient_id, e]));
-}
-
-/** Every embedded-metric-format record in the functions' logs. */
-function emfRecords(stack) {
-  const records = [];
-  for (const file of logFiles(stack)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const at = line.indexOf('{"');
-      if (at < 0 || !line.includes('"_aws"')) continue;
-      try { records.push(JSON.parse(line.slice(at))); } catch { /* not a whole record */ }
-    }
-  }
-  return records;
-}
-
-function logFiles(stack) {
-  const dir = join(stack.childHistoryDir, '..');
-  return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => join(dir, f));
-}
+import { BUCKET, EXAMPLE, withStack, run, byId, emfRecords, logFiles } from './scenario.mjs';
 
 test('30 recipients: one outcome each, every file written, no tag or parameter value anywhere', async () => {
   await withStack('thirty', {}, async (stack) => {
@@ -287,120 +224,5 @@ test('a job belongs to one submission: a resubmission starts its own jobs, a run
     assert.equal(clash.result.error, 'Export.RunIdInUse');
     stats = await stack.quicksight.stats();
     assert.equal(stats.jobs_started, 6);
-  });
-});
-
-test('1,000 recipients in one request: one outcome each, no value in any history, far from every limit', async () => {
-  // The default call budget (8 calls a second): 3,000 calls take 375 s.
-  await withStack('thousand', {}, async (stack) => {
-    const request = syntheticRequest(EXAMPLE, 1000);
-    const { result, parentEvents, manifest } = await run(stack, request, 'thousand');
-    assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.equal(manifest.counts.recipients, 1000);
-    assert.equal(manifest.counts.completed, 1000);
-    assert.equal(new Set(manifest.recipients.map((e) => e.recipient_id)).size, 1000);
-    const children = childHistories(stack);
-    assert.equal(children.length, 1000);
-    assert.deepEqual(findSecrets(secretsOf(request), { parentEvents, children, invocations: stack.invocations }), []);
-    const figures = executionFigures(parentEvents, children);
-    console.log(`# 1,000 recipients: ${result.seconds.toFixed(1)} s; ${JSON.stringify(figures)}`);
-    // The parent's history does not grow with the recipients.
-    assert.ok(figures.parentHistoryEvents < 50, JSON.stringify(figures));
-    assert.ok(figures.childHistoryEventsMax < 100, JSON.stringify(figures));
-    const stats = await stack.quicksight.stats();
-    assert.ok(stats.throttled < 30, `the call budget kept throttles rare: ${stats.throttled}`);
-    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
-    assert.ok(figures.largestPayloadBytes < 4096, JSON.stringify(figures));
-  });
-});
-
-/** Runs `requests` side by side on one stack; each one's result and manifest. */
-async function runSideBySide(stack, requests, prefix) {
-  const submitted = [];
-  for (const [i, request] of requests.entries()) submitted.push(await submitRun(stack, { request, name: `${prefix}-${i + 1}` }));
-  const results = await Promise.all(submitted.map((s) => waitForRun(stack, s)));
-  const runs = [];
-  for (const [i, s] of submitted.entries()) {
-    const result = results[i];
-    const manifest = result.output ? await stack.s3.getJson(BUCKET, result.output.manifest_uri.replace(`s3://${BUCKET}/`, '')) : null;
-    runs.push({ name: s.name, result, manifest, calls: callsPerJob(stack.invocations, s.name) });
-  }
-  return runs;
-}
-
-test('two runs side by side share the account: every recipient completed, never past the cap, a fair share each, no slot left', async () => {
-  await withStack('two-runs', { jobMs: 3000 }, async (stack) => {
-    const runs = await runSideBySide(stack, [syntheticRequest(EXAMPLE, 36), syntheticRequest(EXAMPLE, 36)], 'pair');
-    for (const run of runs) {
-      assert.equal(run.result.status, 'SUCCEEDED', run.result.cause);
-      assert.equal(run.manifest.counts.completed, 36, run.name);
-      assert.ok(run.calls.median <= 4, `${run.name}: median ${run.calls.median} calls per job`);
-    }
-    const stats = await stack.quicksight.stats();
-    assert.ok(stats.max_running <= 12, `at most 12 jobs at once, saw ${stats.max_running}`);
-    assert.equal(stats.limit_exceeded, 0, 'the semaphore kept every start under the cap');
-    // Fair: started together, they end together.
-    const [a, b] = runs.map((r) => r.result.seconds);
-    assert.ok(Math.abs(a - b) < 0.25 * Math.max(a, b), `makespans ${a} s and ${b} s`);
-    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
-  });
-});
-
-test('three runs under a lower cap: the cap holds across them all and every lease is released', async () => {
-  await withStack('three-runs', { jobMs: 2000, settings: { SLOT_CAP: '6' } }, async (stack) => {
-    const requests = [12, 12, 12].map((n) => syntheticRequest(EXAMPLE, n));
-    const runs = await runSideBySide(stack, requests, 'trio');
-    for (const run of runs) {
-      assert.equal(run.result.status, 'SUCCEEDED', run.result.cause);
-      assert.equal(run.manifest.counts.completed, 12, run.name);
-    }
-    const stats = await stack.quicksight.stats();
-    assert.ok(stats.max_running <= 6, `at most 6 jobs at once, saw ${stats.max_running}`);
-    assert.ok(stats.max_running >= 5, `the slots were used, at most ${stats.max_running} at once`);
-    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
-  });
-});
-
-test('the slots of a run stopped halfway are reclaimed by the reaper and go to the run still going', async () => {
-  await withStack('reaper', { jobMs: 3000 }, async (stack) => {
-    const stoppedRun = await submitRun(stack, { request: syntheticRequest(EXAMPLE, 36), name: 'stopped-run' });
-    const going = await submitRun(stack, { request: syntheticRequest(EXAMPLE, 24), name: 'going-run' });
-    const holdsOf = async (name) => (await slotState(stack)).leases.filter((l) => l.run.endsWith(`:${name}`));
-    // Once the runs hold slots, stop the first one.
-    for (let i = 0; i < 200 && (await holdsOf('stopped-run')).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
-    await stack.sfn('StopExecution', { executionArn: stoppedRun.executionArn, error: 'Test.Stopped', cause: 'halfway' });
-    assert.equal((await waitForRun(stack, stoppedRun)).status, 'ABORTED');
-    await new Promise((r) => setTimeout(r, 500));
-    const leftBehind = await holdsOf('stopped-run');
-    assert.ok(leftBehind.length > 0, 'a stopped run leaves its slots taken until the reaper runs');
-
-    // The event EventBridge delivers for the stop, as the template's rule passes it.
-    const reaped = await invokeFunction(stack, 'reap-slots', {
-      version: '0',
-      'detail-type': 'Step Functions Execution Status Change',
-      source: 'aws.states',
-      detail: { executionArn: stoppedRun.executionArn, stateMachineArn: stack.stateMachineArn, name: 'stopped-run', status: 'ABORTED' },
-    });
-    assert.equal(reaped.leases, leftBehind.length);
-    assert.deepEqual(await holdsOf('stopped-run'), []);
-
-    const result = await waitForRun(stack, going);
-    assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.equal(result.output.counts.completed, 24);
-    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
-  });
-});
-
-test("QuickSight's job cap taken by work outside the semaphore is waited out, not failed", async () => {
-  // Another tool holds 8 of the account's 12 jobs: QuickSight refuses our
-  // 5th job with LimitExceeded although our own semaphore has slots left.
-  await withStack('outside-work', { simFlags: ['--max-running-jobs', '4'] }, async (stack) => {
-    const { result, manifest } = await run(stack, syntheticRequest(EXAMPLE, 8), 'outside');
-    assert.equal(result.status, 'SUCCEEDED', result.cause);
-    assert.equal(manifest.counts.completed, 8);
-    const stats = await stack.quicksight.stats();
-    assert.ok(stats.limit_exceeded > 0, 'QuickSight refused some starts');
-    assert.ok(stats.max_running <= 4);
-    assert.deepEqual(await slotState(stack), { leases: [], waiters: [] });
   });
 });

@@ -26,9 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def sim_binary():
-    path = os.environ.get("QUICKSIGHT_SIM_BIN") or ROOT / "target" / "debug" / "quicksight-sim"
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    if not target.is_absolute():
+        target = ROOT / target
+    path = os.environ.get("QUICKSIGHT_SIM_BIN") or target / "debug" / "quicksight-sim"
     if not Path(path).exists():
-        pytest.fail(f"{path} is missing: build the workspace first (cargo build)")
+        pytest.fail(f"{path} is missing: build the workspace first (cargo build --workspace --all-targets)")
     return str(path)
 
 

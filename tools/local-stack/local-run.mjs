@@ -127,6 +127,7 @@ const simFlags = ['--job-duration-ms', String(Math.max(100, jobMs - 300)), '--qu
 
 console.log(`Starting the local engine (moto), quicksight-sim (${simFlags.join(' ')}) and the functions...`);
 const stack = await startStack({ logDir, bucket, simFlags, settings });
+console.log(`Stack started in ${(stack.startMs / 1000).toFixed(1)} s (the functions: the built binaries, ${stack.concurrency} instances each, under cargo lambda's emulator)`);
 let exitCode = 0;
 try {
   const stamp = executionName('local');

@@ -3,7 +3,8 @@
 //   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3, DynamoDB,
 //                               EventBridge (with a copy of every event in an SQS queue)
 //   lambda-router.mjs           $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
-//   cargo lambda watch          the real function binaries (debug build)
+//   functions.mjs               the real function binaries (the debug build), several
+//                               instances each, under cargo lambda's emulator
 //   quicksight-sim              QuickSight's snapshot API, writing real files to moto's S3
 //
 // The state machine is the real definition (statemachine/), created through
@@ -11,23 +12,24 @@
 // named after the binary, as SAM's DefinitionSubstitutions would. Used by
 // the local run (scripts/run-local) and the state machine tests.
 //
-// Needs the debug build of the workspace and the Python venv from
-// scripts/setup (moto, cargo-lambda).
+// Needs the debug build of the workspace (`cargo build --workspace
+// --all-targets`; the stack compiles nothing) and the Python venv from
+// scripts/setup (moto, cargo-lambda). Every wait has its own deadline and
+// names what it waited for and its log.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { readFileSync, readdirSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startLambdaRouter } from './lambda-router.mjs';
+import { startFunctions, functionNames } from './functions.mjs';
+import { ROOT, binaryPath, firstLine, freePort, startProcess, waitForHttp } from './processes.mjs';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT, freePort, functionNames };
 export const DEFINITION_PATH = join(ROOT, 'statemachine', 'export-dashboard.asl.json');
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 export const STATE_MACHINE_NAME = 'export-dashboard';
+/** How long one call to moto may take before the stack says it hung. */
+const CALL_DEADLINE_MS = 60000;
 
 export function stateMachineArnFor(name) {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
@@ -61,59 +63,12 @@ export function definitionText({ bucket }) {
   return text;
 }
 
-export async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitForHttp(url, what, timeoutMs = 120000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what} did not answer at ${url}: ${error.message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-/** A child process whose output goes to a log file, stopped with `stop()`. */
-function startProcess(command, args, { env = {}, logDir, name }) {
-  mkdirSync(logDir, { recursive: true });
-  const logPath = join(logDir, `${name}.log`);
-  const log = createWriteStream(logPath);
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so stop() also ends its children
+/** A call to moto within CALL_DEADLINE_MS, failing with what it was. */
+function motoFetch(url, init, what) {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(CALL_DEADLINE_MS) }).catch((error) => {
+    const why = error.name === 'TimeoutError' ? `no answer within ${CALL_DEADLINE_MS / 1000} s` : (error.cause?.message ?? error.message);
+    throw new Error(`${what} at ${url}: ${why} (the engine's log: engine.log in the stack's log folder)`);
   });
-  child.stderr.pipe(log);
-  child.on('error', (error) => log.write(`spawn error: ${error.message}\n`));
-  return {
-    child,
-    log,
-    logPath,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {}
-        await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {}
-      }
-      log.end();
-    },
-  };
 }
 
 // moto checks no signature, but reads the region and service from the
@@ -125,15 +80,19 @@ function authorization(service) {
 /** A Step Functions API client (JSON protocol) on `endpoint`. */
 export function stepFunctionsClient(endpoint) {
   return async function call(action, body = {}) {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `AWSStepFunctions.${action}`,
-        authorization: authorization('states'),
+    const response = await motoFetch(
+      endpoint,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `AWSStepFunctions.${action}`,
+          authorization: authorization('states'),
+        },
+        body: JSON.stringify(body),
       },
-      body: JSON.stringify(body),
-    });
+      `Step Functions ${action}`,
+    );
     const text = await response.text();
     const parsed = text ? JSON.parse(text) : {};
     if (!response.ok) {
@@ -148,15 +107,19 @@ export function stepFunctionsClient(endpoint) {
 /** A DynamoDB client (JSON protocol) on `endpoint`. */
 export function dynamoDbClient(endpoint) {
   return async function call(action, body = {}) {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDB_20120810.${action}`,
-        authorization: authorization('dynamodb'),
+    const response = await motoFetch(
+      endpoint,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${action}`,
+          authorization: authorization('dynamodb'),
+        },
+        body: JSON.stringify(body),
       },
-      body: JSON.stringify(body),
-    });
+      `DynamoDB ${action}`,
+    );
     const parsed = await response.json();
     if (!response.ok) throw new Error(`DynamoDB ${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? ''}`);
     return parsed;
@@ -166,11 +129,15 @@ export function dynamoDbClient(endpoint) {
 /** A JSON-protocol client for `service` (`AmazonSQS`, `AWSEvents`) on moto. */
 function jsonClient(endpoint, targetPrefix, signingName, contentType = 'application/x-amz-json-1.1') {
   return async function call(action, body = {}) {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': contentType, 'x-amz-target': `${targetPrefix}.${action}`, authorization: authorization(signingName) },
-      body: JSON.stringify(body),
-    });
+    const response = await motoFetch(
+      endpoint,
+      {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-amz-target': `${targetPrefix}.${action}`, authorization: authorization(signingName) },
+        body: JSON.stringify(body),
+      },
+      `${targetPrefix} ${action}`,
+    );
     const text = await response.text();
     const parsed = text ? JSON.parse(text) : {};
     if (!response.ok) throw new Error(`${targetPrefix} ${action}: ${response.status} ${text}`);
@@ -236,15 +203,15 @@ export function s3Client(endpoint) {
   return {
     endpoint,
     async createBucket(bucket) {
-      const response = await fetch(`${endpoint}/${bucket}`, { method: 'PUT', headers: headers() });
+      const response = await motoFetch(`${endpoint}/${bucket}`, { method: 'PUT', headers: headers() }, `S3 CreateBucket ${bucket}`);
       if (!response.ok) throw new Error(`could not create bucket ${bucket}: ${response.status}`);
     },
     async put(bucket, key, body) {
-      const response = await fetch(url(bucket, key), { method: 'PUT', headers: headers(), body });
+      const response = await motoFetch(url(bucket, key), { method: 'PUT', headers: headers(), body }, `S3 PUT s3://${bucket}/${key}`);
       if (!response.ok) throw new Error(`PUT s3://${bucket}/${key}: ${response.status}`);
     },
     async get(bucket, key) {
-      const response = await fetch(url(bucket, key), { headers: headers() });
+      const response = await motoFetch(url(bucket, key), { headers: headers() }, `S3 GET s3://${bucket}/${key}`);
       if (!response.ok) throw new Error(`GET s3://${bucket}/${key}: ${response.status}`);
       return Buffer.from(await response.arrayBuffer());
     },
@@ -259,7 +226,7 @@ export function s3Client(endpoint) {
         u.searchParams.set('list-type', '2');
         u.searchParams.set('prefix', prefix);
         if (token) u.searchParams.set('continuation-token', token);
-        const xml = await (await fetch(u, { headers: headers() })).text();
+        const xml = await (await motoFetch(u, { headers: headers() }, `S3 ListObjectsV2 s3://${bucket}/${prefix}`)).text();
         keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => decodeXml(m[1])));
         token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(xml)?.[1] ?? null;
       } while (token);
@@ -290,78 +257,29 @@ async function startEngine({ logDir, routerPort, childHistoryDir }) {
     name: 'engine',
     env: { MOTO_PORT: String(routerPort), LOCAL_ENGINE_CHILD_HISTORY_DIR: childHistoryDir },
   });
-  proc.child.stdout.pipe(proc.log);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${endpoint}/moto-api/`, 'the local engine (moto)');
+  await waitForHttp(`${endpoint}/moto-api/`, 'the local engine (moto)', { timeoutMs: 60000, logPath: proc.logPath });
   return { ...proc, endpoint };
 }
 
 /** quicksight-sim on a free port; `flags` are its command-line flags. */
 async function startQuickSight({ logDir, flags = [], s3Endpoint }) {
-  const bin = join(ROOT, 'target', 'debug', 'quicksight-sim');
   const args = ['--addr', '127.0.0.1:0', ...flags, '--s3-endpoint', s3Endpoint];
-  const proc = startProcess(bin, args, { logDir, name: 'quicksight-sim' });
-  const lines = createInterface({ input: proc.child.stdout });
-  const [line] = await Promise.race([
-    once(lines, 'line'),
-    once(proc.child, 'exit').then(() => {
-      throw new Error(`quicksight-sim exited; see ${proc.logPath}`);
-    }),
-  ]);
+  const proc = startProcess(binaryPath('quicksight-sim'), args, { logDir, name: 'quicksight-sim' });
+  const line = await firstLine(proc, 'quicksight-sim');
   const match = /^listening on (http:\/\/\S+)$/.exec(line);
-  if (!match) throw new Error(`unexpected first line from quicksight-sim: ${line}`);
+  if (!match) throw new Error(`unexpected first line from quicksight-sim: ${line} (see ${proc.logPath})`);
   const endpoint = match[1];
   return {
     ...proc,
     endpoint,
     async stats() {
-      return (await fetch(`${endpoint}/_sim/stats`)).json();
+      const response = await fetch(`${endpoint}/_sim/stats`, { signal: AbortSignal.timeout(10000) }).catch((error) => {
+        throw new Error(`quicksight-sim's stats at ${endpoint}: ${error.message} (see ${proc.logPath})`);
+      });
+      return response.json();
     },
   };
-}
-
-/** The Lambda functions: one crate each under functions/, besides the core. */
-export function functionNames() {
-  return readdirSync(join(ROOT, 'functions')).filter((d) => d !== 'core').sort();
-}
-
-/**
- * `cargo lambda watch` serving every binary of the workspace, with the
- * functions' settings in their environment. Each function gets
- * `concurrency` processes, as Lambda would run several instances.
- */
-async function startFunctions({ logDir, env, concurrency }) {
-  const port = await freePort();
-  const envArgs = Object.entries({ ...env, RUST_LOG: 'info' }).flatMap(([k, v]) => ['--env-var', `${k}=${v}`]);
-  const proc = startProcess(
-    'cargo',
-    ['lambda', 'watch', '--ignore-changes', '--concurrency', String(concurrency), '-A', '127.0.0.1', '-P', String(port), ...envArgs],
-    { logDir, name: 'functions', env },
-  );
-  proc.child.stdout.pipe(proc.log);
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(base, 'cargo lambda watch');
-  return { ...proc, base };
-}
-
-/**
- * Starts every function's instances before the first run, as a deployed
- * stack's are warm after its first minutes: cargo lambda watch starts an
- * instance (`cargo run`) on demand, which takes seconds, not Lambda's
- * ~100 ms cold start. `concurrency` empty invocations per function at once
- * start that many instances; each answers Export.MalformedInput at once.
- */
-async function warmUp(base, concurrency, logDir) {
-  const binaries = functionNames();
-  await Promise.all(
-    binaries.flatMap((binary) =>
-      Array.from({ length: concurrency }, () =>
-        fetch(`${base}/2015-03-31/functions/${binary}/invocations`, { method: 'POST', body: '{}' }).then((r) => r.text()),
-      ),
-    ),
-  ).catch((error) => {
-    throw new Error(`the functions did not start (see ${join(logDir, 'functions.log')}): ${error.message}`);
-  });
 }
 
 /**
@@ -374,6 +292,7 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
   const eventBus = 'export-events';
   const stopped = [];
   const invocations = [];
+  const began = Date.now();
   // A fresh stack leaves nothing of an earlier one in its folder.
   rmSync(logDir, { recursive: true, force: true });
   try {
@@ -402,7 +321,7 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       LINK_EXPIRY_SECONDS: '900',
       ...settings,
     };
-    const functions = await startFunctions({ logDir, concurrency, env: functionEnv });
+    const functions = await startFunctions({ logDir, concurrency, env: { ...functionEnv, RUST_LOG: 'info' } });
     stopped.push(functions);
     const router = await startLambdaRouter({
       port: routerPort,
@@ -412,7 +331,6 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     });
     stopped.push(router);
 
-    await warmUp(functions.base, concurrency, logDir);
     const s3 = s3Client(engine.endpoint);
     await s3.createBucket(bucket);
     const events = await createEventBus(engine.endpoint, eventBus);
@@ -438,6 +356,10 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       type: 'STANDARD',
     });
     return {
+      /** How long the start took, ms (the build is not part of it). */
+      startMs: Date.now() - began,
+      /** Instances of each function. */
+      concurrency,
       bucket,
       engine,
       router,

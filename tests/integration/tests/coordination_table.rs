@@ -2,8 +2,8 @@
 //! moto's DynamoDB: the conditional writes the semaphore relies on, the
 //! call budget's spacing and the duration log, as DynamoDB evaluates them.
 //!
-//! Needs `moto_server` on PATH (scripts/test puts the project's pinned venv
-//! first: `source scripts/env.sh`).
+//! Needs the project's pinned moto (`scripts/setup` installs it; the tests
+//! find it themselves, whatever PATH says).
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
