@@ -21,3 +21,12 @@ build_functions_release() {
   done
   (cd "$ROOT" && cargo build --release --locked "${packages[@]}" "$@")
 }
+
+# "2 cores, 24 GiB, AMD EPYC ..., Linux 6.x": the machine a figure was measured on.
+machine_description() {
+  local model
+  model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  printf '%s cores, %s GiB, %s, Linux %s' "$(nproc)" \
+    "$(awk '/MemTotal/ { printf "%d", $2 / 1048576 + 0.5 }' /proc/meminfo)" \
+    "${model:-unknown CPU}" "$(uname -r | cut -d- -f1)"
+}

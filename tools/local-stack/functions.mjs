@@ -90,6 +90,8 @@ function startInstances({ name, count, emulatorBase, env, logDir }) {
   for (let i = 1; i <= count; i++) start(i);
   return {
     state,
+    /** The process IDs of the instances running now. */
+    pids: () => [...running].map((p) => p.child.pid),
     async stop() {
       stopping = true;
       await Promise.all([...running].map((p) => p.stop()));
@@ -157,6 +159,8 @@ export async function startFunctions({ logDir, env, concurrency, names = functio
   return {
     base: emulator.base,
     logPaths: groups.map((g) => g.state.logPath),
+    /** Every instance running now: `{ name, pid }`. */
+    instances: () => groups.flatMap((g) => g.pids().map((pid) => ({ name: g.state.name, pid }))),
     async stop() {
       await Promise.all(groups.map((g) => g.stop()));
       await emulator.stop();
