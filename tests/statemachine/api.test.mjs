@@ -1,5 +1,5 @@
 // The API on the local stack: the `api` function (lambda_http, the real
-// aws-sdk-sfn and aws-sdk-s3) on cargo lambda watch, called with SigV4-signed
+// aws-sdk-sfn and aws-sdk-s3) under cargo lambda's emulator, called with SigV4-signed
 // requests, in front of the real state machine in moto's engine.
 
 import { test } from 'node:test';

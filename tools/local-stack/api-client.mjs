@@ -1,7 +1,7 @@
 // Calls the API the way a system calling a deployed stack does: HTTPS
 // requests signed with SigV4 for execute-api, here by curl's --aws-sigv4
-// (README "Calling the API" shows the same command against AWS). Locally
-// the API is the `api` function's URL on cargo lambda watch; nothing checks
+// (docs/api.md, "Calling the API", shows the same command against AWS). Locally
+// the API is the `api` function's URL on cargo lambda's emulator; nothing checks
 // the signature there, as API Gateway's IAM auth does on AWS.
 
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { LOCAL_REGION } from './stack.mjs';
 
 const run = promisify(execFile);
 
-/** The local API's base URL: the `api` function's URL on watch. */
+/** The local API's base URL: the `api` function's URL on the emulator. */
 export function apiBase(stack) {
   return `${stack.functions.base}/lambda-url/api`;
 }

@@ -1,12 +1,13 @@
 // The one endpoint the local engine calls for every service ($MOTO_PORT):
-// Lambda Invoke goes to `cargo lambda watch` (the real function binaries),
-// everything else to moto's server, untouched.
+// Lambda Invoke goes to cargo lambda's emulator (`cargo lambda watch
+// --only-lambda-apis`, whose queues the instances of the real function
+// binaries serve: functions.mjs), everything else to moto's server, untouched.
 //
-// Two things differ between what moto's engine sends and what watch
+// Two things differ between what moto's engine sends and what the emulator
 // serves, and are mended here:
 // - the engine invokes by ARN (`arn:aws:lambda:...:function:start-job`);
-//   watch knows only the bare binary name;
-// - watch answers a function error with HTTP 500 and no header, where
+//   the emulator knows only the bare function name;
+// - the emulator answers a function error with HTTP 500 and no header, where
 //   Lambda answers 200 with `X-Amz-Function-Error: Unhandled` and the error
 //   payload as the body. The engine reads the latter as a task failure
 //   whose Error is the payload's errorType (what Retry and Catch match).
@@ -36,8 +37,8 @@ async function readBody(stream) {
  * Starts the router on `port` (127.0.0.1). `onInvoke` sees every
  * invocation: { name, payload, status, body, functionError, at (epoch ms), ms }.
  * An invocation unanswered after `timeoutSeconds` (the template's function
- * timeout) gets the answer Lambda gives a function that timed out: watch
- * never answers a function that failed at init.
+ * timeout) gets the answer Lambda gives a function that timed out: the
+ * emulator never answers an invocation no instance took.
  */
 export async function startLambdaRouter({ port, functionsBase, motoBase, timeoutSeconds = 65, onInvoke = () => {} }) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -76,7 +77,7 @@ export async function startLambdaRouter({ port, functionsBase, motoBase, timeout
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': `local-${began}` };
     let functionError = null;
     if (status === 500 || status === 502) {
-      // A function error (or watch not answering), shaped as Lambda's.
+      // A function error (or the emulator not answering), shaped as Lambda's.
       functionError = 'Unhandled';
       headers['x-amz-function-error'] = functionError;
       status = 200;

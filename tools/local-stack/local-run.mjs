@@ -8,7 +8,7 @@
 //        [--job-seconds S] [--stop-after K] [--via-api] [-- quicksight-sim flags...]
 //
 // With --via-api every step a caller takes goes through the HTTP API (the
-// `api` function on cargo lambda watch, called with SigV4-signed curl):
+// `api` function under cargo lambda's emulator, called with SigV4-signed curl):
 // submit, progress, cancel (--stop-after), list and inspect.
 
 import { mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
@@ -39,10 +39,10 @@ const USAGE = `usage: scripts/run-local [--request FILE | --recipients N] [--run
   --runs M          start M requests at once (each its own execution, sharing the account's limits)
   --job-seconds S   simulated job duration (default 5)
   --stop-after K    stop the first execution once K outcomes are recorded, then write its manifest
-                    again from the outcomes, as README "Writing a manifest again" describes
+                    again from the outcomes, as docs/request.md, "Writing a manifest again", describes
                     (with --via-api: cancel it through DELETE /exports/{id} instead)
   --via-api         submit, follow, cancel, list and inspect through the HTTP API, as a caller
-                    of a deployed stack does (README "The API")
+                    of a deployed stack does (docs/api.md)
   -- FLAGS          passed to quicksight-sim, for example --fail-job acme=DASHBOARD_ACCESS_DENIED`;
 
 /** A real job's duration, minutes (the scale the overheads are projected to). */
@@ -196,7 +196,7 @@ try {
     let manifestUri = result.output?.manifest_uri ?? (i === 0 ? cancelAnswer?.manifest?.uri : undefined);
     if (prepared && !manifestUri) {
       // A stopped or failed run: the manifest is written again from the
-      // outcome objects, exactly as README "Writing a manifest again" says.
+      // outcome objects, exactly as docs/request.md, "Writing a manifest again", says.
       console.log(`  writing the manifest again from the outcomes: invoke write-manifest with {"bucket": "${bucket}", "run_prefix": "${prepared.run_prefix}"}`);
       manifestUri = (await invokeFunction(stack, 'write-manifest', { bucket, run_prefix: prepared.run_prefix })).manifest_uri;
     }

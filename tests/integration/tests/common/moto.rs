@@ -32,7 +32,12 @@ fn pinned_moto_server() -> PathBuf {
     let pinned = requirements
         .lines()
         .find_map(|line| line.strip_prefix("moto=="))
-        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .expect("tools/python/requirements.txt pins moto");
     let venv = root.join(".tools/venv/bin");
     let setup = "run `scripts/setup` (make check and make test run it first)";
