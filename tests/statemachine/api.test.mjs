@@ -80,10 +80,10 @@ test('submitted through the API: validated, started once per key, listed, inspec
     assert.equal(done.body.counts.completed, 6);
     assert.equal(done.body.recipients.length, 6);
     const link = done.body.recipients[0].files[0].download_urls[0];
-    const file = await fetch(link);
+    const file = await fetch(link, { signal: AbortSignal.timeout(30000) });
     assert.equal(file.status, 200, link);
     assert.ok((await file.arrayBuffer()).byteLength > 100);
-    const manifest = await fetch(done.body.manifest.download_url);
+    const manifest = await fetch(done.body.manifest.download_url, { signal: AbortSignal.timeout(30000) });
     assert.equal((await manifest.json()).counts.completed, 6);
     // Page by page.
     const page = await callApi(stack, 'GET', '/exports/api-run-1?limit=4');

@@ -23,6 +23,9 @@ export async function callApi(stack, method, path, { body, headers = {} } = {}) 
   const args = [
     '--silent',
     '--show-error',
+    // The function timeout (65 s) and a little more: curl has no deadline of its own.
+    '--max-time',
+    '70',
     '--aws-sigv4',
     `aws:amz:${LOCAL_REGION}:execute-api`,
     '--user',

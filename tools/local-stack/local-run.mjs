@@ -169,7 +169,11 @@ try {
     if (line !== lastLine) console.log(line);
     lastLine = line;
   }, 1000);
-  const results = await Promise.all(runs.map((run) => waitForRun(stack, run)));
+  // However long the jobs, a run that has not ended after four times its
+  // bound, twice the time its calls take at the budget's default 8 a second
+  // (3 per job), and at least half an hour, is reported, not waited for.
+  const timeoutMs = Math.max(30 * 60, 4 * Math.ceil(total / cap) * args.jobSeconds, (2 * 3 * total) / 8) * 1000;
+  const results = await Promise.all(runs.map((run) => waitForRun(stack, run, { timeoutMs })));
   clearInterval(ticker);
   const cancelAnswer = await cancelled;
   const idleSlotSeconds = idle.stop();

@@ -35,9 +35,15 @@ export async function submitRun(stack, { request, name }) {
 }
 
 /** Polls until the execution ends; `onTick` runs every poll. */
-export async function waitForRun(stack, run, { onTick, pollMs = 500 } = {}) {
+export async function waitForRun(stack, run, { onTick, pollMs = 500, timeoutMs = 30 * 60 * 1000 } = {}) {
+  const began = Date.now();
   for (;;) {
     const description = await stack.sfn('DescribeExecution', { executionArn: run.executionArn });
+    if (description.status === 'RUNNING' && Date.now() - began > timeoutMs) {
+      throw new Error(
+        `${run.executionArn} was still RUNNING after ${Math.round(timeoutMs / 1000)} s; the engine's and the functions' logs are in ${stack.logDir}`,
+      );
+    }
     if (description.status !== 'RUNNING') {
       return {
         ...description,
@@ -182,9 +188,13 @@ export function outcomesRecorded(invocations) {
 
 /** Invokes a function the way `aws lambda invoke` does, through the router. */
 export async function invokeFunction(stack, name, payload) {
+  // The router answers within the function timeout (65 s), as Lambda does.
   const response = await fetch(`${stack.router.endpoint}/2015-03-31/functions/${name}/invocations`, {
     method: 'POST',
     body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(70000),
+  }).catch((error) => {
+    throw new Error(`invoking ${name}: ${error.message} (its log: ${stack.logDir}/${name}.log)`);
   });
   const body = await response.json();
   if (response.headers.get('x-amz-function-error')) {

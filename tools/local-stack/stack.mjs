@@ -358,6 +358,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     return {
       /** How long the start took, ms (the build is not part of it). */
       startMs: Date.now() - began,
+      /** Where every process of the stack logs. */
+      logDir,
       /** Instances of each function. */
       concurrency,
       bucket,
