@@ -129,6 +129,7 @@ async function waitUntilReady(base, groups) {
             reject(new Error(`${state.initFailure}; its log, ${state.logPath}, ends:\n${tail(state.logPath)}`));
           }
         }, 100);
+        timer.unref();
         answered.finally(() => clearInterval(timer)).catch(() => {});
       });
       await withDeadline(
