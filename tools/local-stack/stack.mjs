@@ -49,7 +49,7 @@ export function binaryFor(substitution) {
 /**
  * The definition's text with every substitution made: `${XFunctionArn}`
  * by the ARN of a function named after its binary, `${ExportBucketName}`
- * by the local bucket.
+ * by the local bucket, `${Partition}` by `aws`.
  */
 export function definitionText({ bucket }) {
   let text = readFileSync(DEFINITION_PATH, 'utf8');
@@ -57,6 +57,7 @@ export function definitionText({ bucket }) {
     let value;
     if (name.endsWith('FunctionArn')) value = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${binaryFor(name)}`;
     else if (name === 'ExportBucketName') value = bucket;
+    else if (name === 'Partition') value = 'aws';
     else throw new Error(`the definition uses \${${name}}, which the local stack does not substitute`);
     text = text.replaceAll('${' + name + '}', value);
   }

@@ -1,25 +1,35 @@
-//! Where one run's objects live in the export bucket. Every key of a run is
-//! under `<destination.prefix>/<run_id>/`, and every key is made here:
+//! Where one run's objects live in the export bucket. Everything a run
+//! writes is under `runs/`, so that the bucket's lifecycle rule can expire
+//! what runs write and nothing else: the requests people store under
+//! `requests/` (the schedules' among them) are kept. A run's keys are under
+//! `runs/<destination.prefix>/<run_id>/`, and every key is made here:
 //!
 //! ```text
 //! <run>/run.json                       the run record: execution, request, dashboard
 //! <run>/recipients.json                the Distributed Map's items: index and ID
 //! <run>/files/<recipient_id>/...       the snapshots QuickSight writes
 //! <run>/outcomes/<recipient_id>.json   one outcome per recipient, as soon as known
-//! <run>/map-results/...                the Distributed Map's ResultWriter output
 //! <run>/manifest.json                  assembled from the outcomes
+//! runs/map-results/...                 the Distributed Map's ResultWriter output (every run's)
 //! ```
 //!
 //! Recipient files and outcomes sit in folders of their own, so no recipient
 //! ID can collide with the run's own objects.
 
-/// `<prefix>/<run_id>`, without a trailing slash.
+/// The root of everything runs write (the template's lifecycle rule expires it).
+pub const RUNS_ROOT: &str = "runs";
+
+/// Where the Distributed Map's ResultWriter writes, for every run: a literal
+/// in the definition (`ResultWriter`'s `Prefix`), under [`RUNS_ROOT`].
+pub const MAP_RESULTS_PREFIX: &str = "runs/map-results";
+
+/// `runs/<prefix>/<run_id>`, without a trailing slash.
 pub fn run_prefix(destination_prefix: &str, run_id: &str) -> String {
     let base = destination_prefix.trim_matches('/');
     if base.is_empty() {
-        run_id.to_string()
+        format!("{RUNS_ROOT}/{run_id}")
     } else {
-        format!("{base}/{run_id}")
+        format!("{RUNS_ROOT}/{base}/{run_id}")
     }
 }
 
@@ -50,10 +60,6 @@ pub fn outcome_key(run_prefix: &str, recipient_id: &str) -> String {
     format!("{}{recipient_id}.json", outcomes_prefix(run_prefix))
 }
 
-pub fn map_results_prefix(run_prefix: &str) -> String {
-    format!("{run_prefix}/map-results")
-}
-
 pub fn manifest_key(run_prefix: &str) -> String {
     format!("{run_prefix}/manifest.json")
 }
@@ -71,28 +77,24 @@ mod tests {
     #[test]
     fn every_key_is_under_the_run_and_recipients_have_folders_of_their_own() {
         let run = run_prefix("exports/", "run-1");
-        assert_eq!(run, "exports/run-1");
-        assert_eq!(run_prefix("/", "run-1"), "run-1");
-        assert_eq!(files_prefix(&run, "acme"), "exports/run-1/files/acme");
+        assert_eq!(run, "runs/exports/run-1");
+        assert_eq!(run_prefix("/", "run-1"), "runs/run-1");
+        assert_eq!(files_prefix(&run, "acme"), "runs/exports/run-1/files/acme");
         assert_eq!(
             outcome_key(&run, "outcomes"),
-            "exports/run-1/outcomes/outcomes.json"
+            "runs/exports/run-1/outcomes/outcomes.json"
         );
         assert_eq!(
-            recipient_of_outcome_key(&run, "exports/run-1/outcomes/acme.json"),
+            recipient_of_outcome_key(&run, "runs/exports/run-1/outcomes/acme.json"),
             Some("acme")
         );
         assert_eq!(
-            recipient_of_outcome_key(&run, "exports/run-1/run.json"),
+            recipient_of_outcome_key(&run, "runs/exports/run-1/run.json"),
             None
         );
-        for key in [
-            run_record_key(&run),
-            items_key(&run),
-            manifest_key(&run),
-            map_results_prefix(&run),
-        ] {
-            assert!(key.starts_with("exports/run-1/"), "{key}");
+        for key in [run_record_key(&run), items_key(&run), manifest_key(&run)] {
+            assert!(key.starts_with("runs/exports/run-1/"), "{key}");
         }
+        assert!(MAP_RESULTS_PREFIX.starts_with(&format!("{RUNS_ROOT}/")));
     }
 }

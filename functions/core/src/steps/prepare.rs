@@ -200,7 +200,7 @@ pub(super) async fn write_items<S: ObjectStore>(
             bucket: run.bucket.clone(),
             key: items_key,
         },
-        map_results_prefix: layout::map_results_prefix(&run.run_prefix),
+        map_results_prefix: layout::MAP_RESULTS_PREFIX.to_string(),
         run,
     })
 }
