@@ -11,7 +11,9 @@ child's events are written, as GetExecutionHistory's `events` would list them,
 to `$LOCAL_ENGINE_CHILD_HISTORY_DIR/<execution name>--<map run>/<item index>.json`.
 
 Usage: python engine.py -H 127.0.0.1 -p PORT   (moto_server's own flags)
-The engine calls every service (Lambda, S3) at http://localhost:$MOTO_PORT.
+The engine calls every service (Lambda, S3) at http://localhost:$MOTO_PORT,
+as the state machine's role once $LOCAL_ENGINE_CREDENTIALS exists; IAM is
+checked as engine_iam.py says.
 """
 
 import json
@@ -51,6 +53,12 @@ def _eval_job_keeping_history(self, env, job):
 
 if HISTORY_DIR:
     Worker._eval_job = _eval_job_keeping_history
+
+# IAM: moto's check, and what the stack needs of it beyond (engine_iam.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import engine_iam  # noqa: E402
+
+engine_iam.install()
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -143,14 +143,16 @@ async function waitUntilReady(base, groups) {
 
 /**
  * The emulator and `concurrency` instances of every function, with `env`
- * (the functions' settings) in their environment, each having answered
- * once. `{ base, logPaths, stop() }`; `base` is the emulator's Invoke API.
+ * (the functions' settings) and `envOf(name)` (its own: its role's
+ * credentials) in their environment, each having answered once. `{ base, logPaths, stop() }`; `base` is the emulator's Invoke API.
  */
-export async function startFunctions({ logDir, env, concurrency, names = functionNames() }) {
+export async function startFunctions({ logDir, env, envOf = () => ({}), concurrency, names = functionNames() }) {
   const emulator = await startEmulator({ logDir });
   const groups = [];
   try {
-    for (const name of names) groups.push(startInstances({ name, count: concurrency, emulatorBase: emulator.base, env, logDir }));
+    for (const name of names) {
+      groups.push(startInstances({ name, count: concurrency, emulatorBase: emulator.base, env: { ...env, ...envOf(name) }, logDir }));
+    }
     await waitUntilReady(emulator.base, groups);
   } catch (error) {
     await Promise.all(groups.map((g) => g.stop()));

@@ -17,19 +17,18 @@
 // scripts/setup (moto, cargo-lambda). Every wait has its own deadline and
 // names what it waited for and its log.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLambdaRouter } from './lambda-router.mjs';
 import { startFunctions, functionNames } from './functions.mjs';
 import { ROOT, binaryPath, firstLine, freePort, startProcess, waitForHttp } from './processes.mjs';
+import { jsonProtocolClient, s3Client } from './aws-clients.mjs';
+import { setUpIam, enableIam, writeSimPolicies, writeEngineCredentials, credentialsEnv } from './iam.mjs';
 
 export { ROOT, freePort, functionNames };
 export const DEFINITION_PATH = join(ROOT, 'statemachine', 'export-dashboard.asl.json');
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
-export const STATE_MACHINE_NAME = 'export-dashboard';
-/** How long one call to moto may take before the stack says it hung. */
-const CALL_DEADLINE_MS = 60000;
 
 export function stateMachineArnFor(name) {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
@@ -64,96 +63,14 @@ export function definitionText({ bucket }) {
   return text;
 }
 
-/** A call to moto within CALL_DEADLINE_MS, failing with what it was. */
-function motoFetch(url, init, what) {
-  return fetch(url, { ...init, signal: AbortSignal.timeout(CALL_DEADLINE_MS) }).catch((error) => {
-    const why = error.name === 'TimeoutError' ? `no answer within ${CALL_DEADLINE_MS / 1000} s` : (error.cause?.message ?? error.message);
-    throw new Error(`${what} at ${url}: ${why} (the engine's log: engine.log in the stack's log folder)`);
-  });
-}
-
-// moto checks no signature, but reads the region and service from the
-// credential scope, and treats unsigned S3 calls as anonymous.
-function authorization(service) {
-  return `AWS4-HMAC-SHA256 Credential=local/20260101/${LOCAL_REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
-}
-
-/** A Step Functions API client (JSON protocol) on `endpoint`. */
-export function stepFunctionsClient(endpoint) {
-  return async function call(action, body = {}) {
-    const response = await motoFetch(
-      endpoint,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `AWSStepFunctions.${action}`,
-          authorization: authorization('states'),
-        },
-        body: JSON.stringify(body),
-      },
-      `Step Functions ${action}`,
-    );
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : {};
-    if (!response.ok) {
-      const error = new Error(`${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? text}`);
-      error.code = parsed.__type;
-      throw error;
-    }
-    return parsed;
-  };
-}
-
-/** A DynamoDB client (JSON protocol) on `endpoint`. */
-export function dynamoDbClient(endpoint) {
-  return async function call(action, body = {}) {
-    const response = await motoFetch(
-      endpoint,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${action}`,
-          authorization: authorization('dynamodb'),
-        },
-        body: JSON.stringify(body),
-      },
-      `DynamoDB ${action}`,
-    );
-    const parsed = await response.json();
-    if (!response.ok) throw new Error(`DynamoDB ${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? ''}`);
-    return parsed;
-  };
-}
-
-/** A JSON-protocol client for `service` (`AmazonSQS`, `AWSEvents`) on moto. */
-function jsonClient(endpoint, targetPrefix, signingName, contentType = 'application/x-amz-json-1.1') {
-  return async function call(action, body = {}) {
-    const response = await motoFetch(
-      endpoint,
-      {
-        method: 'POST',
-        headers: { 'content-type': contentType, 'x-amz-target': `${targetPrefix}.${action}`, authorization: authorization(signingName) },
-        body: JSON.stringify(body),
-      },
-      `${targetPrefix} ${action}`,
-    );
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : {};
-    if (!response.ok) throw new Error(`${targetPrefix} ${action}: ${response.status} ${text}`);
-    return parsed;
-  };
-}
-
 /**
  * The stack's event bus, with a rule that copies every event of the
  * export's source to an SQS queue, so runs and tests can read what was
  * published (on AWS the owner subscribes whatever they like).
  */
-async function createEventBus(endpoint, bus) {
-  const events = jsonClient(endpoint, 'AWSEvents', 'events');
-  const sqs = jsonClient(endpoint, 'AmazonSQS', 'sqs', 'application/x-amz-json-1.0');
+async function createEventBus(endpoint, bus, credentials) {
+  const events = jsonProtocolClient({ endpoint, targetPrefix: 'AWSEvents', service: 'events', region: LOCAL_REGION, credentials, contentType: 'application/x-amz-json-1.1' });
+  const sqs = jsonProtocolClient({ endpoint, targetPrefix: 'AmazonSQS', service: 'sqs', region: LOCAL_REGION, credentials });
   await events('CreateEventBus', { Name: bus });
   const { QueueUrl } = await sqs('CreateQueue', { QueueName: `${bus}-copy` });
   const { Attributes } = await sqs('GetQueueAttributes', { QueueUrl, AttributeNames: ['QueueArn'] });
@@ -197,49 +114,6 @@ export async function slotState(stack, kind = 'snapshot') {
   return { leases, waiters: Items.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };
 }
 
-/** S3 calls on moto, path-style. */
-export function s3Client(endpoint) {
-  const url = (bucket, key = '') => `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const headers = (extra = {}) => ({ authorization: authorization('s3'), ...extra });
-  return {
-    endpoint,
-    async createBucket(bucket) {
-      const response = await motoFetch(`${endpoint}/${bucket}`, { method: 'PUT', headers: headers() }, `S3 CreateBucket ${bucket}`);
-      if (!response.ok) throw new Error(`could not create bucket ${bucket}: ${response.status}`);
-    },
-    async put(bucket, key, body) {
-      const response = await motoFetch(url(bucket, key), { method: 'PUT', headers: headers(), body }, `S3 PUT s3://${bucket}/${key}`);
-      if (!response.ok) throw new Error(`PUT s3://${bucket}/${key}: ${response.status}`);
-    },
-    async get(bucket, key) {
-      const response = await motoFetch(url(bucket, key), { headers: headers() }, `S3 GET s3://${bucket}/${key}`);
-      if (!response.ok) throw new Error(`GET s3://${bucket}/${key}: ${response.status}`);
-      return Buffer.from(await response.arrayBuffer());
-    },
-    async getJson(bucket, key) {
-      return JSON.parse((await this.get(bucket, key)).toString());
-    },
-    async list(bucket, prefix) {
-      const keys = [];
-      let token = null;
-      do {
-        const u = new URL(`${endpoint}/${bucket}`);
-        u.searchParams.set('list-type', '2');
-        u.searchParams.set('prefix', prefix);
-        if (token) u.searchParams.set('continuation-token', token);
-        const xml = await (await motoFetch(u, { headers: headers() }, `S3 ListObjectsV2 s3://${bucket}/${prefix}`)).text();
-        keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => decodeXml(m[1])));
-        token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(xml)?.[1] ?? null;
-      } while (token);
-      return keys;
-    },
-  };
-}
-
-function decodeXml(text) {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-}
-
 /** `s3://bucket/key` -> { bucket, key }. */
 export function parseS3Uri(uri) {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
@@ -251,22 +125,26 @@ export function parseS3Uri(uri) {
  * moto's server with execution on (engine.py). Its engine calls every
  * service at http://localhost:`routerPort`.
  */
-async function startEngine({ logDir, routerPort, childHistoryDir }) {
+async function startEngine({ logDir, routerPort, childHistoryDir, credentialsFile }) {
   const port = await freePort();
   const proc = startProcess('python', [join(ROOT, 'tools', 'local-stack', 'engine.py'), '-H', '127.0.0.1', '-p', String(port)], {
     logDir,
     name: 'engine',
-    env: { MOTO_PORT: String(routerPort), LOCAL_ENGINE_CHILD_HISTORY_DIR: childHistoryDir },
+    env: { MOTO_PORT: String(routerPort), LOCAL_ENGINE_CHILD_HISTORY_DIR: childHistoryDir, LOCAL_ENGINE_CREDENTIALS: credentialsFile },
   });
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHttp(`${endpoint}/moto-api/`, 'the local engine (moto)', { timeoutMs: 60000, logPath: proc.logPath });
   return { ...proc, endpoint };
 }
 
-/** quicksight-sim on a free port; `flags` are its command-line flags. */
-async function startQuickSight({ logDir, flags = [], s3Endpoint }) {
-  const args = ['--addr', '127.0.0.1:0', ...flags, '--s3-endpoint', s3Endpoint];
-  const proc = startProcess(binaryPath('quicksight-sim'), args, { logDir, name: 'quicksight-sim' });
+/**
+ * quicksight-sim on a free port; `flags` are its command-line flags. It
+ * writes the snapshots as QuickSight's service role (`credentials`) and
+ * refuses what the callers' policies (`policiesFile`) do not allow.
+ */
+async function startQuickSight({ logDir, flags = [], s3Endpoint, credentials, policiesFile }) {
+  const args = ['--addr', '127.0.0.1:0', ...flags, '--s3-endpoint', s3Endpoint, '--iam-policies', policiesFile];
+  const proc = startProcess(binaryPath('quicksight-sim'), args, { logDir, name: 'quicksight-sim', env: credentialsEnv(credentials) });
   const line = await firstLine(proc, 'quicksight-sim');
   const match = /^listening on (http:\/\/\S+)$/.exec(line);
   if (!match) throw new Error(`unexpected first line from quicksight-sim: ${line} (see ${proc.logPath})`);
@@ -288,7 +166,7 @@ async function startQuickSight({ logDir, flags = [], s3Endpoint }) {
  * `settings` are the functions' environment (the SAM parameters).
  * `stop()` ends every process.
  */
-export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4 }) {
+export async function startStack({ logDir, bucket, simFlags = [], settings = {}, concurrency = 4, revoke = {} }) {
   const coordinationTable = 'export-coordination';
   const eventBus = 'export-events';
   const stopped = [];
@@ -296,17 +174,29 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
   const began = Date.now();
   // A fresh stack leaves nothing of an earlier one in its folder.
   rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
   try {
     const routerPort = await freePort();
     const childHistoryDir = join(logDir, 'child-histories');
-    const engine = await startEngine({ logDir, routerPort, childHistoryDir });
+    const engineCredentials = join(logDir, 'engine-credentials.json');
+    const engine = await startEngine({ logDir, routerPort, childHistoryDir, credentialsFile: engineCredentials });
     stopped.push(engine);
-    const quicksight = await startQuickSight({ logDir, flags: simFlags, s3Endpoint: engine.endpoint });
+    // The template's roles, in the engine; each process of the stack runs as one.
+    const iam = await setUpIam({ endpoint: engine.endpoint, bucket, table: coordinationTable, eventBus, revoke, logDir });
+    writeEngineCredentials(engineCredentials, iam);
+    const simPolicies = join(logDir, 'quicksight-policies.json');
+    writeSimPolicies(simPolicies, iam);
+    const quicksight = await startQuickSight({
+      logDir,
+      flags: simFlags,
+      s3Endpoint: engine.endpoint,
+      credentials: iam.quicksight.credentials,
+      policiesFile: simPolicies,
+    });
     stopped.push(quicksight);
+    const stateMachineArn = stateMachineArnFor(iam.stateMachineName);
     const functionEnv = {
       AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
       QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
       S3_ENDPOINT_URL: engine.endpoint,
       // The SDK's standard per-service endpoints: DynamoDB and Step
@@ -318,11 +208,17 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       EXPORT_BUCKET: bucket,
       COORDINATION_TABLE: coordinationTable,
       // The API's: the state machine created below, by its name.
-      STATE_MACHINE_ARN: stateMachineArnFor(STATE_MACHINE_NAME),
+      STATE_MACHINE_ARN: stateMachineArn,
       LINK_EXPIRY_SECONDS: '900',
       ...settings,
     };
-    const functions = await startFunctions({ logDir, concurrency, env: { ...functionEnv, RUST_LOG: 'info' } });
+    const functions = await startFunctions({
+      logDir,
+      concurrency,
+      env: { ...functionEnv, RUST_LOG: 'info' },
+      // Each function as its own role, as Lambda gives it its role's credentials.
+      envOf: (name) => credentialsEnv(iam.functions[name].credentials),
+    });
     stopped.push(functions);
     const router = await startLambdaRouter({
       port: routerPort,
@@ -332,10 +228,12 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     });
     stopped.push(router);
 
-    const s3 = s3Client(engine.endpoint);
+    // The harness's own calls, as an administrator of the account.
+    const harness = { endpoint: engine.endpoint, region: LOCAL_REGION, credentials: iam.admin };
+    const s3 = s3Client(harness);
     await s3.createBucket(bucket);
-    const events = await createEventBus(engine.endpoint, eventBus);
-    const dynamodb = dynamoDbClient(engine.endpoint);
+    const events = await createEventBus(engine.endpoint, eventBus, iam.admin);
+    const dynamodb = jsonProtocolClient({ ...harness, targetPrefix: 'DynamoDB_20120810', service: 'dynamodb' });
     // The template's CoordinationTable: keys pk and sk, on demand.
     await dynamodb('CreateTable', {
       TableName: coordinationTable,
@@ -349,13 +247,15 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
         { AttributeName: 'sk', AttributeType: 'S' },
       ],
     });
-    const sfn = stepFunctionsClient(engine.endpoint);
-    const { stateMachineArn } = await sfn('CreateStateMachine', {
-      name: STATE_MACHINE_NAME,
+    const sfn = jsonProtocolClient({ ...harness, targetPrefix: 'AWSStepFunctions', service: 'states' });
+    await sfn('CreateStateMachine', {
+      name: iam.stateMachineName,
       definition: definitionText({ bucket }),
-      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/export-dashboard-state-machine`,
+      roleArn: iam.stateMachine.roleArn,
       type: 'STANDARD',
     });
+    // Every call from here on is authenticated and authorized.
+    await enableIam(engine.endpoint);
     return {
       /** How long the start took, ms (the build is not part of it). */
       startMs: Date.now() - began,
@@ -374,6 +274,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       coordinationTable,
       events,
       stateMachineArn,
+      /** The roles as the template grants them, and the credentials of each. */
+      iam,
       childHistoryDir,
       /** The functions' environment (what the template sets, locally). */
       functionEnv,

@@ -83,10 +83,21 @@ pub struct SimConfig {
     pub dashboards: Vec<String>,
 
     /// S3-compatible endpoint to write the snapshot files to when a job
-    /// completes (path-style, any credentials). Without it the result still
-    /// lists S3 URIs, but no file is written.
+    /// completes (path-style), as QuickSight's service role: with the
+    /// credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+    /// AWS_SESSION_TOKEN when they are set, else any. Without it the result
+    /// still lists S3 URIs, but no file is written.
     #[arg(long)]
     pub s3_endpoint: Option<String>,
+
+    /// A JSON file of the callers' access keys and IAM policies
+    /// (`{"<key id>": {"principal": ARN, "statements": [...]}}`): every
+    /// QuickSight call must then be signed with one of those keys and be
+    /// allowed by its statements, or gets AccessDeniedException
+    /// (UnrecognizedClientException for another key). Without it anyone may
+    /// call anything.
+    #[arg(long, value_parser = crate::iam::CallerPolicies::load)]
+    pub iam_policies: Option<crate::iam::CallerPolicies>,
 }
 
 impl SimConfig {

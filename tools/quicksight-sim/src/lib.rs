@@ -9,8 +9,9 @@
 //!   QuickSight shows it.
 //! - `state`: the shared per-account state behind one lock; `stats`: the
 //!   `/_sim/stats` counters.
-//! - Limits and checks every call or Start meets: `rate_limit` (calls per
-//!   second), `job_cap` (jobs in flight), `access` (who may describe a job).
+//! - Limits and checks every call or Start meets: `iam` (what the caller's
+//!   policy allows, with `--iam-policies`), `rate_limit` (calls per second),
+//!   `job_cap` (jobs in flight), `access` (who may describe a job).
 //! - One module per API family: `snapshot_jobs` and `asset_bundles`;
 //!   `job_lifecycle` moves a snapshot job through its states, and
 //!   `snapshot_output` writes its files to S3.
@@ -23,6 +24,7 @@ mod asset_bundles;
 pub mod clock;
 pub mod config;
 pub mod faults;
+pub mod iam;
 mod job_cap;
 mod job_lifecycle;
 mod rate_limit;

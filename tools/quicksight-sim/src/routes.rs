@@ -51,15 +51,54 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
-/// Runs one operation: counts the call against the account's rate limit,
-/// then answers with the operation's body or QuickSight's error shape.
+/// What a call acts on, as IAM names it for the caller's policy.
+struct Call<'a> {
+    operation: &'static str,
+    account_id: &'a str,
+    headers: &'a HeaderMap,
+    /// The resource's ARN after `arn:aws:quicksight:REGION:ACCOUNT:`.
+    resource: String,
+}
+
+impl Call<'_> {
+    fn resource_arn(&self) -> String {
+        format!(
+            "arn:aws:quicksight:{}:{}:{}",
+            call_region(self.headers),
+            self.account_id,
+            self.resource
+        )
+    }
+}
+
+/// Runs one operation: checks the caller's policy (with `--iam-policies`),
+/// counts the call against the account's rate limit, then answers with the
+/// operation's body or QuickSight's error shape.
 fn serve(
     sim: &Sim,
-    operation: &str,
-    account_id: &str,
+    call: Call<'_>,
     success: StatusCode,
     op: impl FnOnce() -> Result<Value, ApiError>,
 ) -> Response {
+    let Call {
+        operation,
+        account_id,
+        ..
+    } = call;
+    let authorized = match &sim.config.iam_policies {
+        Some(policies) => policies.authorize(
+            call.headers,
+            &format!("quicksight:{operation}"),
+            &call.resource_arn(),
+        ),
+        None => Ok(()),
+    };
+    if let Err(error) = authorized {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        sim.count_error(&error);
+        info!(operation, account_id, error = error.kind.name(), "call");
+        return error.into_response(&request_id);
+    }
     let fault = sim.faults.draw(operation.starts_with("Start"));
     if fault.is_some() {
         sim.count_fault();
@@ -115,42 +154,48 @@ async fn start_snapshot_job(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    serve(
-        &sim,
-        "StartDashboardSnapshotJob",
-        &account_id,
-        StatusCode::ACCEPTED,
-        || {
-            let request: StartSnapshotJobRequest = wire::parse_body(&body)?;
-            sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
-        },
-    )
+    let call = Call {
+        operation: "StartDashboardSnapshotJob",
+        account_id: &account_id,
+        headers: &headers,
+        resource: format!("dashboard/{dashboard_id}"),
+    };
+    serve(&sim, call, StatusCode::ACCEPTED, || {
+        let request: StartSnapshotJobRequest = wire::parse_body(&body)?;
+        sim.start_snapshot_job(&account_id, &dashboard_id, &call_region(&headers), request)
+    })
 }
 
 async fn describe_snapshot_job(
     State(sim): State<Arc<Sim>>,
     Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Response {
-    serve(
-        &sim,
-        "DescribeDashboardSnapshotJob",
-        &account_id,
-        StatusCode::OK,
-        || sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id),
-    )
+    let call = Call {
+        operation: "DescribeDashboardSnapshotJob",
+        account_id: &account_id,
+        headers: &headers,
+        resource: format!("dashboard/{dashboard_id}"),
+    };
+    serve(&sim, call, StatusCode::OK, || {
+        sim.describe_snapshot_job(&account_id, &dashboard_id, &job_id)
+    })
 }
 
 async fn describe_snapshot_job_result(
     State(sim): State<Arc<Sim>>,
     Path((account_id, dashboard_id, job_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Response {
-    serve(
-        &sim,
-        "DescribeDashboardSnapshotJobResult",
-        &account_id,
-        StatusCode::OK,
-        || sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id),
-    )
+    let call = Call {
+        operation: "DescribeDashboardSnapshotJobResult",
+        account_id: &account_id,
+        headers: &headers,
+        resource: format!("dashboard/{dashboard_id}"),
+    };
+    serve(&sim, call, StatusCode::OK, || {
+        sim.describe_snapshot_job_result(&account_id, &dashboard_id, &job_id)
+    })
 }
 
 async fn list_dashboards(
@@ -159,7 +204,13 @@ async fn list_dashboards(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    serve(&sim, "ListDashboards", &account_id, StatusCode::OK, || {
+    let call = Call {
+        operation: "ListDashboards",
+        account_id: &account_id,
+        headers: &headers,
+        resource: "dashboard/*".to_string(),
+    };
+    serve(&sim, call, StatusCode::OK, || {
         sim.list_dashboards(
             &account_id,
             &call_region(&headers),
@@ -175,13 +226,19 @@ async fn start_asset_bundle_export(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    serve(
-        &sim,
-        "StartAssetBundleExportJob",
-        &account_id,
-        StatusCode::ACCEPTED,
-        || sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body),
-    )
+    let job_id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["AssetBundleExportJobId"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let call = Call {
+        operation: "StartAssetBundleExportJob",
+        account_id: &account_id,
+        headers: &headers,
+        resource: format!("asset-bundle-export-job/{job_id}"),
+    };
+    serve(&sim, call, StatusCode::ACCEPTED, || {
+        sim.start_asset_bundle_export(&account_id, &call_region(&headers), &body)
+    })
 }
 
 async fn describe_asset_bundle_export(
@@ -194,13 +251,15 @@ async fn describe_asset_bundle_export(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1")
         .to_string();
-    serve(
-        &sim,
-        "DescribeAssetBundleExportJob",
-        &account_id,
-        StatusCode::OK,
-        || sim.describe_asset_bundle_export(&account_id, &job_id, &host),
-    )
+    let call = Call {
+        operation: "DescribeAssetBundleExportJob",
+        account_id: &account_id,
+        headers: &headers,
+        resource: format!("asset-bundle-export-job/{job_id}"),
+    };
+    serve(&sim, call, StatusCode::OK, || {
+        sim.describe_asset_bundle_export(&account_id, &job_id, &host)
+    })
 }
 
 /// A download URL from DescribeAssetBundleExportJob. It stands in for a

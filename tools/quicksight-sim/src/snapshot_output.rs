@@ -10,20 +10,26 @@ use crate::config::Rule;
 use crate::state::Sim;
 use crate::wire::BucketConfiguration;
 
-/// A path-style client for any S3-compatible endpoint; it takes any
-/// credentials, as the simulator's callers do not know them.
+/// A path-style client for any S3-compatible endpoint, signing as
+/// QuickSight's service role: the credentials in the standard environment
+/// variables when they are set (the local stack gives the role's), else any.
 pub(crate) fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(key), Some(secret)) => aws_sdk_s3::config::Credentials::new(
+            key,
+            secret,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "quicksight-service-role",
+        ),
+        _ => aws_sdk_s3::config::Credentials::new("test", "test", None, None, "quicksight-sim"),
+    };
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "quicksight-sim",
-        ))
+        .credentials_provider(credentials)
         .force_path_style(true)
         .build();
     aws_sdk_s3::Client::from_conf(config)

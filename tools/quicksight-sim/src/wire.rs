@@ -14,6 +14,8 @@ pub const ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     AccessDenied,
+    /// An access key nobody has (with `--iam-policies`).
+    UnrecognizedClient,
     InvalidParameterValue,
     LimitExceeded,
     ResourceExists,
@@ -29,6 +31,7 @@ impl ErrorKind {
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::AccessDenied => "AccessDeniedException",
+            ErrorKind::UnrecognizedClient => "UnrecognizedClientException",
             ErrorKind::InvalidParameterValue => "InvalidParameterValueException",
             ErrorKind::LimitExceeded => "LimitExceededException",
             ErrorKind::ResourceExists => "ResourceExistsException",
@@ -44,6 +47,7 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorKind::AccessDenied => StatusCode::UNAUTHORIZED,
+            ErrorKind::UnrecognizedClient => StatusCode::FORBIDDEN,
             ErrorKind::InvalidParameterValue | ErrorKind::PreconditionNotMet => {
                 StatusCode::BAD_REQUEST
             }
