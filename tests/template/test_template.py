@@ -74,20 +74,25 @@ def asl_validate(definition):
     return json.loads(result.stdout)
 
 
-def substituted(definition_text, substitutions):
+def substituted(definition_text, substitutions, partition="aws"):
     """The definition as Step Functions sees it after DefinitionSubstitutions."""
     text = definition_text
     for name in substitutions:
         if name.endswith("FunctionArn"):
-            value = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-        else:
+            value = f"arn:{partition}:lambda:us-east-1:123456789012:function:{name}"
+        elif name == "Partition":
+            value = partition
+        elif name == "ExportBucketName":
             value = "stack-export-bucket"
+        else:
+            raise AssertionError(f"no test value for the substitution {name}")
         text = text.replace("${" + name + "}", value)
     return json.loads(text)
 
 
-def test_the_definition_passes_asl_validator(definition_text, state_machine):
-    report = asl_validate(substituted(definition_text, state_machine["DefinitionSubstitutions"]))
+@pytest.mark.parametrize("partition", ["aws", "aws-cn"])
+def test_the_definition_passes_asl_validator(definition_text, state_machine, partition):
+    report = asl_validate(substituted(definition_text, state_machine["DefinitionSubstitutions"], partition))
     assert report["valid"], report["errors"]
 
 
@@ -222,14 +227,28 @@ def test_s3_and_kms_access_is_the_export_bucket_and_the_optional_key_only(templa
                 assert statement["Resource"] == {"Ref": "KmsKeyArn"}, name
 
 
+# The stack ID's UUID: 36 characters whatever the stack's name (up to 128).
+STACK_UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
+def names_this_state_machine(resource, suffix=""):
+    """A `!Sub [arn...:<kind>:export-dashboard-${StackUuid}<suffix>, {StackUuid: ...}]`."""
+    text, variables = resource["Fn::Sub"]
+    assert variables == {"StackUuid": STACK_UUID}, variables
+    return text.endswith("export-dashboard-${StackUuid}" + suffix)
+
+
 def test_the_state_machine_starts_only_its_own_child_executions(state_machine):
     statements = [s for s in statement_list({"Properties": state_machine}) if "Action" in s]
     start = [s for s in statements if s["Action"] == "states:StartExecution"]
     assert len(start) == 1
-    assert start[0]["Resource"]["Fn::Sub"].endswith(":stateMachine:${AWS::StackName}-export-dashboard")
-    assert state_machine["Name"] == {"Fn::Sub": "${AWS::StackName}-export-dashboard"}
+    assert ":stateMachine:" in start[0]["Resource"]["Fn::Sub"][0]
+    assert names_this_state_machine(start[0]["Resource"])
+    assert state_machine["Name"] == {"Fn::Join": ["-", ["export-dashboard", STACK_UUID]]}
     describe = [s for s in statements if "states:DescribeExecution" in s["Action"]]
-    assert describe[0]["Resource"]["Fn::Sub"].endswith(":execution:${AWS::StackName}-export-dashboard/*")
+    resources = [r for s in describe for r in s["Resource"]] if isinstance(describe[0]["Resource"], list) else [s["Resource"] for s in describe]
+    assert sorted(names_this_state_machine(r, "/*") or names_this_state_machine(r, ":*") for r in resources) == [True, True]
+    assert all(":execution:" in r["Fn::Sub"][0] for r in resources)
 
 
 def test_the_definition_fans_out_with_a_distributed_map_over_the_stored_list(definition_text, state_machine):
@@ -334,14 +353,16 @@ def test_the_reaper_runs_on_this_state_machines_ended_executions(template):
     assert pattern["source"] == ["aws.states"]
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
     assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "TIMED_OUT"]
-    arn = pattern["detail"]["stateMachineArn"][0]["Fn::Sub"]
-    assert arn.endswith(":stateMachine:${AWS::StackName}-export-dashboard")
+    assert pattern["detail"]["stateMachineArn"] == [{"Ref": "ExportStateMachine"}]
 
 
 def test_the_api_is_iam_authorized_and_routes_every_operation_to_the_api_function(template):
     api = template["Resources"]["ExportApi"]
     assert api["Type"] == "AWS::Serverless::Api"
     assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    # API Gateway invokes the function as itself, not with the caller's
+    # credentials (test_as_aws_receives_it.py reads what SAM makes of it).
+    assert api["Properties"]["Auth"]["InvokeRole"] == "NONE"
     events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()}
     assert routes == {
@@ -364,12 +385,15 @@ def test_step_functions_actions_are_on_this_state_machine_and_its_executions_onl
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         if not any(a.startswith("states:") for a in actions) or actions == ["states:SendTaskSuccess"]:
             continue
-        resource = statement["Resource"]
-        if resource == {"Ref": "ExportStateMachine"}:
-            assert set(actions) <= {"states:StartExecution", "states:ListExecutions"}, name
-        else:
-            arn = resource["Fn::Sub"]
-            assert "${AWS::StackName}-export-dashboard" in arn, f"{name}: {arn}"
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            if resource == {"Ref": "ExportStateMachine"}:
+                assert set(actions) <= {"states:StartExecution", "states:ListExecutions"}, name
+                continue
+            # Its own name, the same expression everywhere (the state
+            # machine's own role cannot Ref itself).
+            assert any(names_this_state_machine(resource, suffix) for suffix in ("", "/*", ":*")), f"{name}: {resource}"
+            arn = resource["Fn::Sub"][0]
             if ":execution:" in arn:
                 assert set(actions) <= {"states:DescribeExecution", "states:StopExecution"}, name
         seen.add((name, tuple(sorted(actions))))
