@@ -109,7 +109,16 @@ CASES = [
     ("unknown-recipient-field", "unknown fields are refused, not dropped", "recipients[0]", set_path(["recipients", 0, "tags"], [])),
     ("file-groups-wrong-type", "a wrong type", "file_groups", set_path(["file_groups"], "PDF")),
     ("request-is-a-list", "a request is an object", "(request)", lambda r: None),
+    # A value in the wrong place: the error names the path and the types, never the value.
+    ("rls-tags-string", "a string where the list of tags belongs", "recipients[0].rls_tags", set_path(["recipients", 0, "rls_tags"], "SECRET-TAGS-AS-STRING")),
+    ("rls-tag-bare-string", "a bare string where a tag belongs", "recipients[0].rls_tags[0]", set_path(["recipients", 0, "rls_tags", 0], "SECRET-BARE-TAG")),
+    ("rls-tag-value-object", "an object where a tag value belongs", "recipients[0].rls_tags[0].value", set_path(["recipients", 0, "rls_tags", 0, "value"], {"SECRET-KEY": "SECRET-IN-OBJECT"})),
+    ("recipient-id-number", "a number where a recipient ID belongs", "recipients[0].id", set_path(["recipients", 0, "id"], 987654321)),
+    ("parameter-values-string", "a string where a parameter's values belong", "parameters.string[0].values", set_path(["parameters", "string", 0, "values"], "SECRET-PARAM-AS-LIST")),
 ]
+
+# Values a case puts in the request that are not marked SECRET, and must not be echoed either.
+MUST_NOT_ECHO = {"recipient-id-number": ["987654321"]}
 
 RAW = [
     ("malformed-json", "not JSON", "(request)", '{"account_id": "123456789012", "recipients": [ {"id": "acme", "rls_tags": [{"key": "tenant", "value": "SECRET-TAG-ACME"}'),
@@ -126,6 +135,8 @@ def main():
         n += 1
         request = case(mutate) if name != "request-is-a-list" else [copy.deepcopy(VALID)]
         entry = {"why": why, "expect_path": path, "request": request}
+        if name in MUST_NOT_ECHO:
+            entry["must_not_echo"] = MUST_NOT_ECHO[name]
         (OUT / f"{n:02d}-{name}.json").write_text(json.dumps(entry, indent=1) + "\n")
     for name, why, path, raw in RAW:
         n += 1

@@ -197,6 +197,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     const stateMachineArn = stateMachineArnFor(iam.stateMachineName);
     const functionEnv = {
       AWS_REGION: LOCAL_REGION,
+      // The template sets it from AWS::AccountId: requests must name it.
+      STACK_ACCOUNT_ID: LOCAL_ACCOUNT,
       QUICKSIGHT_ENDPOINT_URL: quicksight.endpoint,
       S3_ENDPOINT_URL: engine.endpoint,
       // The SDK's standard per-service endpoints: DynamoDB and Step

@@ -3,6 +3,12 @@
 //! and no extra permission. Lambda passes a custom runtime's stdout through
 //! as is, so these lines sit beside the `tracing` JSON logs.
 //!
+//! Each record carries a `level`, the function's own application log level
+//! (`AWS_LAMBDA_LOG_LEVEL`): Lambda's log-level filter gives a JSON line
+//! without one the level INFO and drops it under WARN or ERROR, and with it
+//! the metric behind the failed-recipients alarm. At the configured level
+//! itself, a record passes whatever the setting.
+//!
 //! Every metric has one dimension, `Stack` (`STACK_NAME`), so a stack's
 //! dashboard and alarms read one series per metric whatever the number of
 //! runs; run, execution and job IDs go in as properties, which Logs Insights
@@ -73,16 +79,20 @@ impl Metric {
     }
 }
 
-/// Where metrics go: the namespace and the `Stack` dimension.
+/// Where metrics go: the namespace, the `Stack` dimension, and the level
+/// their lines carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetricsTarget {
     pub namespace: String,
     pub stack: String,
+    /// Lambda's application log level (TRACE to FATAL), upper case.
+    pub level: String,
 }
 
 impl MetricsTarget {
     /// From `METRICS_NAMESPACE` and `STACK_NAME` (the template sets both;
-    /// locally the stack is `local`).
+    /// locally the stack is `local`), and `AWS_LAMBDA_LOG_LEVEL` (Lambda
+    /// sets it from the function's logging config; INFO without one).
     pub fn from_env() -> Self {
         let read = |name: &str, default: &str| {
             std::env::var(name)
@@ -93,6 +103,7 @@ impl MetricsTarget {
         MetricsTarget {
             namespace: read("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
             stack: read("STACK_NAME", "local"),
+            level: read("AWS_LAMBDA_LOG_LEVEL", "INFO").to_ascii_uppercase(),
         }
     }
 }
@@ -110,6 +121,7 @@ pub fn emf_record(
         record.insert(metric.name.to_string(), json!(metric.value));
     }
     record.insert("Stack".into(), json!(target.stack));
+    record.insert("level".into(), json!(target.level));
     record.insert(
         "_aws".into(),
         json!({
@@ -154,6 +166,7 @@ mod tests {
         let target = MetricsTarget {
             namespace: "NS".into(),
             stack: "prod".into(),
+            level: "ERROR".into(),
         };
         let mut properties = Map::new();
         properties.insert("run_id".into(), json!("r1"));
@@ -169,6 +182,8 @@ mod tests {
         assert_eq!(record["Recipients"], json!(3.0));
         assert_eq!(record["MakespanSeconds"], json!(12.5));
         assert_eq!(record["Stack"], "prod");
+        // Kept by Lambda's log-level filter at the function's own level.
+        assert_eq!(record["level"], "ERROR");
         assert_eq!(record["run_id"], "r1");
         let declared = &record["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(declared["Namespace"], "NS");

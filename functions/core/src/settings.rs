@@ -163,7 +163,59 @@ impl SharedLimits {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiSettings {
     pub state_machine_arn: String,
+    pub stack: StackPlace,
+}
+
+/// Where the stack is: its export bucket, region and account. Its roles
+/// may read and write that bucket only, and call QuickSight in that region
+/// and account only (QuickSight also wants the bucket in the call's
+/// region), so a request naming anything else is refused up front rather
+/// than failing every recipient with AccessDenied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackPlace {
+    /// `EXPORT_BUCKET`.
     pub export_bucket: String,
+    /// `AWS_REGION`, which Lambda sets.
+    pub region: String,
+    /// `STACK_ACCOUNT_ID` (the template sets it to `AWS::AccountId`).
+    pub account_id: String,
+}
+
+impl StackPlace {
+    pub fn new(export_bucket: &str, region: &str, account_id: &str) -> Self {
+        StackPlace {
+            export_bucket: export_bucket.to_string(),
+            region: region.to_string(),
+            account_id: account_id.to_string(),
+        }
+    }
+
+    pub fn from_env() -> Result<Self, ExportError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ExportError> {
+        let required = |name: &str, what: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| ExportError::Configuration(format!("{name} must name {what}")))
+        };
+        Ok(StackPlace {
+            export_bucket: export_bucket_from_lookup(lookup)?,
+            region: required("AWS_REGION", "the stack's region")?,
+            account_id: required("STACK_ACCOUNT_ID", "the stack's AWS account")?,
+        })
+    }
+
+    /// What validation checks a request against.
+    pub fn deployment(&self) -> crate::validation::Deployment<'_> {
+        crate::validation::Deployment {
+            export_bucket: &self.export_bucket,
+            region: &self.region,
+            account_id: &self.account_id,
+        }
+    }
 }
 
 /// Where events go and how long download links work.
@@ -209,7 +261,7 @@ impl ApiSettings {
             })?;
         Ok(ApiSettings {
             state_machine_arn,
-            export_bucket: export_bucket_from_lookup(&lookup)?,
+            stack: StackPlace::from_lookup(&lookup)?,
         })
     }
 }

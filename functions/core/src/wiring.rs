@@ -89,7 +89,8 @@ impl Wiring {
         })
     }
 
-    /// The API: `STATE_MACHINE_ARN`, `EXPORT_BUCKET`, and the announcer's.
+    /// The API: `STATE_MACHINE_ARN`, the stack's place (`EXPORT_BUCKET`,
+    /// `AWS_REGION`, `STACK_ACCOUNT_ID`), and the announcer's.
     pub fn api(&self) -> Result<HttpApi, ExportError> {
         let settings = ApiSettings::from_env()?;
         Ok(Api {
@@ -98,7 +99,7 @@ impl Wiring {
             slots: self.slots(),
             announcer: self.announcer()?,
             requests: RequestReader::new(),
-            export_bucket: settings.export_bucket,
+            stack: settings.stack,
         })
     }
 }

@@ -39,7 +39,7 @@ fn api() -> TestApi {
             link_expiry: Duration::from_secs(900),
         },
         requests: export_core::request_store::RequestReader::new(),
-        export_bucket: BUCKET.into(),
+        stack: export_core::settings::StackPlace::new(BUCKET, "us-east-1", "123456789012"),
     }
 }
 
@@ -108,7 +108,7 @@ async fn prepare(api: &TestApi, run_id: &str) {
             },
         },
         &RunSettings::default(),
-        BUCKET,
+        &api.stack,
     )
     .await
     .unwrap();
@@ -125,7 +125,7 @@ fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
                 format: "PDF".into(),
                 sheet_ids: vec!["summary".into()],
                 s3_uris: vec![format!(
-                    "s3://{BUCKET}/api-runs/run-1/files/{id}/summary.pdf"
+                    "s3://{BUCKET}/runs/api-runs/run-1/files/{id}/summary.pdf"
                 )],
                 errors: vec![],
             }]
@@ -148,7 +148,7 @@ async fn record(api: &TestApi, run_id: &str, outcome: &RecipientOutcome) {
         &api.store,
         &api.announcer,
         BUCKET,
-        &format!("api-runs/{run_id}"),
+        &export_core::layout::run_prefix("api-runs", run_id),
         run_id,
         outcome,
     )
@@ -281,7 +281,9 @@ async fn a_run_shows_its_outcomes_so_far_with_download_links_page_by_page() {
     assert_eq!(first["recipient_id"], "acme");
     assert_eq!(
         first["files"][0]["download_urls"][0],
-        format!("https://{BUCKET}.example/api-runs/run-1/files/acme/summary.pdf?expires-in=900")
+        format!(
+            "https://{BUCKET}.example/runs/api-runs/run-1/files/acme/summary.pdf?expires-in=900"
+        )
     );
     assert_eq!(response.body["next_token"], "acme");
     let next = api
@@ -385,7 +387,7 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
     assert_eq!(response.body["slots_released"], 1);
     assert_eq!(response.body["counts"]["completed"], 1);
     assert_eq!(response.body["counts"]["cancelled"], 2);
-    let manifest = api.store.json(BUCKET, "api-runs/run-1/manifest.json");
+    let manifest = api.store.json(BUCKET, "runs/api-runs/run-1/manifest.json");
     let statuses: Vec<&str> = manifest["recipients"]
         .as_array()
         .unwrap()

@@ -71,7 +71,7 @@ async fn prepared(
         &quicksight,
         prepare_input(EXECUTION, "nightly-1"),
         &RunSettings::default(),
-        BUCKET,
+        &stack(),
     )
     .await?;
     Ok(Backup {

@@ -364,7 +364,9 @@ async fn every_recorded_outcome_is_announced_with_download_links_and_no_value() 
     run.quicksight.finish(
         &handle.snapshot_job_id,
         completed(
-            &[&format!("s3://{BUCKET}/monthly/run-7/files/acme/1.pdf")],
+            &[&format!(
+                "s3://{BUCKET}/runs/monthly/run-7/files/acme/1.pdf"
+            )],
             vec![],
         ),
     );
@@ -386,7 +388,7 @@ async fn every_recorded_outcome_is_announced_with_download_links_and_no_value() 
     assert_eq!(detail["outcome"]["status"], "completed");
     assert_eq!(
         detail["outcome"]["files"][0]["download_urls"][0],
-        format!("https://{BUCKET}.example/monthly/run-7/files/acme/1.pdf?expires-in=600")
+        format!("https://{BUCKET}.example/runs/monthly/run-7/files/acme/1.pdf?expires-in=600")
     );
     assert_no_secret("the event", &detail.to_string());
 

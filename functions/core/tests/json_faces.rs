@@ -51,7 +51,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         &run.store,
         &run.quicksight,
         &RunSettings::default(),
-        BUCKET,
+        &stack(),
         json!({ "request": request_json(), "execution": execution(EXECUTION, "run-7") }),
     )
     .await

@@ -167,7 +167,7 @@ async fn a_written_manifest_is_announced_with_its_counts_and_link() {
     assert_eq!(detail["failed_recipients"], true);
     assert_eq!(
         detail["manifest_uri"],
-        format!("s3://{BUCKET}/monthly/run-7/manifest.json")
+        format!("s3://{BUCKET}/runs/monthly/run-7/manifest.json")
     );
     assert!(
         detail["manifest_download_url"]

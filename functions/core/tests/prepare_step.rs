@@ -16,11 +16,11 @@ async fn prepare_pins_the_request_claims_the_run_and_writes_ids_only() {
     let prepared = &run.prepared;
     assert_eq!(prepared.run.run_id, "run-7");
     assert_eq!(prepared.run.execution_id, EXECUTION);
-    assert_eq!(prepared.run.run_prefix, "monthly/run-7");
+    assert_eq!(prepared.run.run_prefix, "runs/monthly/run-7");
     assert_eq!(prepared.run.recipients, 3);
     assert_eq!(prepared.run.request.key, REQUEST_KEY);
     assert!(!prepared.run.request.etag.is_empty());
-    assert_eq!(prepared.items.key, "monthly/run-7/recipients.json");
+    assert_eq!(prepared.items.key, "runs/monthly/run-7/recipients.json");
 
     let items = run.store.json(BUCKET, &prepared.items.key);
     assert_eq!(
@@ -31,7 +31,7 @@ async fn prepare_pins_the_request_claims_the_run_and_writes_ids_only() {
             { "index": 2, "id": "initech" }
         ])
     );
-    let record = run.store.json(BUCKET, "monthly/run-7/run.json");
+    let record = run.store.json(BUCKET, "runs/monthly/run-7/run.json");
     assert_eq!(record["execution_id"], EXECUTION);
     assert_eq!(record["dashboard"]["dashboard_id"], "sales");
     // The state's payload and every object written: IDs, never values.
@@ -47,16 +47,21 @@ async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_probl
     // The request must be read from the stack's bucket.
     let mut input = prepare_input(EXECUTION, "run-7");
     input.request.bucket = "somebody-elses".into();
-    let error = steps::prepare_run(&store, input, &settings, BUCKET)
+    let error = steps::prepare_run(&store, input, &settings, &stack())
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(error.to_string().contains("request.bucket"), "{error}");
 
     // A missing request names bucket and key.
-    let error = steps::prepare_run(&store, prepare_input(EXECUTION, "run-7"), &settings, BUCKET)
-        .await
-        .unwrap_err();
+    let error = steps::prepare_run(
+        &store,
+        prepare_input(EXECUTION, "run-7"),
+        &settings,
+        &stack(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(
         error
@@ -71,9 +76,14 @@ async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_probl
     bad["recipients"][1]["rls_tags"] = Value::Null;
     bad["recipients"][2]["rls_tags"][0]["value"] = json!("");
     store.insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&bad).unwrap());
-    let error = steps::prepare_run(&store, prepare_input(EXECUTION, "run-7"), &settings, BUCKET)
-        .await
-        .unwrap_err();
+    let error = steps::prepare_run(
+        &store,
+        prepare_input(EXECUTION, "run-7"),
+        &settings,
+        &stack(),
+    )
+    .await
+    .unwrap_err();
     let export_core::ExportError::InvalidRequest(errors) = &error else {
         panic!("{error}");
     };
@@ -96,9 +106,14 @@ async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_probl
         REQUEST_KEY,
         b"{\"recipients\": [ACME-SECRET-TAG".to_vec(),
     );
-    let error = steps::prepare_run(&store, prepare_input(EXECUTION, "run-7"), &settings, BUCKET)
-        .await
-        .unwrap_err();
+    let error = steps::prepare_run(
+        &store,
+        prepare_input(EXECUTION, "run-7"),
+        &settings,
+        &stack(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(error.to_string().contains("not valid JSON"), "{error}");
     assert_no_secret("the error", &error.to_string());
@@ -113,16 +128,21 @@ async fn a_run_id_belongs_to_one_execution() {
         &run.store,
         prepare_input(EXECUTION, "run-7"),
         &settings,
-        BUCKET,
+        &stack(),
     )
     .await
     .unwrap();
     // Another execution of the same name (another state machine writing to
     // the bucket, or the name reused after its history expired) is refused.
     let other = "arn:aws:states:us-east-1:123456789012:execution:other-export:run-7";
-    let error = steps::prepare_run(&run.store, prepare_input(other, "run-7"), &settings, BUCKET)
-        .await
-        .unwrap_err();
+    let error = steps::prepare_run(
+        &run.store,
+        prepare_input(other, "run-7"),
+        &settings,
+        &stack(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::RunIdInUse);
     assert!(error.to_string().contains(EXECUTION), "{error}");
 }

@@ -28,7 +28,7 @@ async fn start_reads_the_recipients_tags_from_the_stored_request() {
     );
     let job = run.quicksight.job(&handle.snapshot_job_id).unwrap();
     assert!(job.anonymous);
-    assert_eq!(job.bucket_prefix, "monthly/run-7/files/globex");
+    assert_eq!(job.bucket_prefix, "runs/monthly/run-7/files/globex");
     // The deadline is the job timeout from now; the first look is the first poll.
     let settings = RunSettings::default();
     let now = export_core::time::now_epoch_seconds() as u64;

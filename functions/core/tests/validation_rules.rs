@@ -38,10 +38,17 @@ fn request(value: Value) -> ExportRequest {
 }
 
 fn check(value: Value) -> Result<(), ValidationErrors> {
+    check_in("us-east-1", value)
+}
+
+/// Validation for a stack deployed in `region` (account 123456789012).
+fn check_in(region: &str, value: Value) -> Result<(), ValidationErrors> {
     validate_request(
         &request(value),
         Deployment {
             export_bucket: BUCKET,
+            region,
+            account_id: "123456789012",
         },
     )
 }
@@ -84,11 +91,14 @@ fn account_id_is_exactly_12_digits() {
 #[test]
 fn region_looks_like_an_aws_region() {
     for good in ["eu-central-1", "us-gov-west-1", "ap-southeast-4"] {
-        check(with(
-            with(valid_json(), "/region", json!(good)),
-            "/destination/region",
-            json!(good),
-        ))
+        check_in(
+            good,
+            with(
+                with(valid_json(), "/region", json!(good)),
+                "/destination/region",
+                json!(good),
+            ),
+        )
         .unwrap();
     }
     let errors = check(with(valid_json(), "/region", json!("US East"))).unwrap_err();
@@ -334,6 +344,8 @@ fn bucket_names_follow_s3_rules() {
             &request,
             Deployment {
                 export_bucket: good,
+                region: "us-east-1",
+                account_id: "123456789012",
             },
         )
         .unwrap();
@@ -425,6 +437,8 @@ fn decimal_values_are_finite_and_datetimes_are_rfc3339() {
         &r,
         Deployment {
             export_bucket: BUCKET,
+            region: "us-east-1",
+            account_id: "123456789012",
         },
     )
     .unwrap_err();
@@ -652,4 +666,24 @@ fn a_single_job_is_validated_the_same_way() {
     recipient.rls_tags = Some(vec![]);
     let errors = validation::validate_job(&r, &recipient).unwrap_err();
     assert_eq!(errors.paths(), ["recipient.rls_tags"], "{errors}");
+}
+
+/// The stack's roles call QuickSight in its own account and region only: a
+/// request naming another is refused once, up front, not by AccessDenied on
+/// every recipient.
+#[test]
+fn the_account_and_region_are_the_stacks() {
+    assert_refused(
+        with(valid_json(), "/account_id", json!("210987654321")),
+        "account_id",
+        "this stack's account 123456789012",
+    );
+    let other = with(
+        with(valid_json(), "/region", json!("eu-west-1")),
+        "/destination/region",
+        json!("eu-west-1"),
+    );
+    assert_refused(other.clone(), "region", "this stack's region us-east-1");
+    // The same request is valid for a stack deployed there.
+    check_in("eu-west-1", other).unwrap();
 }

@@ -2,7 +2,7 @@
 //! job starts (an export request, or a backup request whose dashboards it
 //! may list); see `export_core::steps::prepare`.
 
-use export_core::settings::{RunSettings, export_bucket_from_env};
+use export_core::settings::{RunSettings, StackPlace};
 use export_core::steps::json;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
@@ -13,13 +13,12 @@ async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     // Settings are checked once, at init: a bad deployment fails loudly.
     let settings = RunSettings::from_env()?;
-    let export_bucket = export_bucket_from_env()?;
+    let stack = StackPlace::from_env()?;
     let wiring = Wiring::from_env().await?;
     let (store, quicksight) = (wiring.store(), wiring.quicksight());
-    let (store, quicksight, settings, export_bucket) =
-        (&store, &quicksight, &settings, export_bucket.as_str());
+    let (store, quicksight, settings, stack) = (&store, &quicksight, &settings, &stack);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::prepare_run(store, quicksight, settings, export_bucket, event.payload)
+        json::prepare_run(store, quicksight, settings, stack, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -14,6 +14,8 @@ fn the_example_request_validates() {
         &request,
         Deployment {
             export_bucket: "quicksight-exports-local",
+            region: "us-east-1",
+            account_id: "123456789012",
         },
     )
     .unwrap();

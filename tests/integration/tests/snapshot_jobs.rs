@@ -33,7 +33,7 @@ async fn start_check_fetch_records_every_file_of_a_recipient() {
     for file in &outcome.files {
         assert_eq!(file.s3_uris.len(), 1, "{file:?}");
         assert!(
-            file.s3_uris[0].starts_with("s3://exports-bucket/snapshots/run-flow/files/acme/"),
+            file.s3_uris[0].starts_with("s3://exports-bucket/runs/snapshots/run-flow/files/acme/"),
             "{file:?}"
         );
         assert!(file.errors.is_empty());

@@ -7,10 +7,14 @@ use export_core::error_name::ErrorName;
 use export_core::settings;
 use serde_json::Value;
 
+/// What Lambda's invoke answers when Lambda, not the function, failed: the
+/// set AWS recommends retrying, with throttles (an account's concurrency
+/// taken) among them.
 const LAMBDA_SERVICE_ERRORS: &[&str] = &[
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.TooManyRequestsException",
 ];
 /// How Step Functions reports a function that timed out or crashed.
@@ -113,12 +117,23 @@ fn every_task_has_a_timeout_and_retries_only_what_is_retryable() {
             task["TimeoutSeconds"].as_u64().is_some(),
             "{name} has no TimeoutSeconds"
         );
-        // Lambda's own errors come first, as retriers are tried in order.
+        // Lambda's own errors come first, as retriers are tried in order,
+        // and a throttled invocation waits about a minute in all before the
+        // recipient's failure is recorded.
+        let lambda = &task["Retry"][0];
         assert_eq!(
-            task["Retry"][0]["ErrorEquals"],
+            lambda["ErrorEquals"],
             serde_json::json!(LAMBDA_SERVICE_ERRORS),
             "{name}"
         );
+        let waited: f64 = (0..lambda["MaxAttempts"].as_u64().unwrap() as i32)
+            .map(|i| {
+                (lambda["IntervalSeconds"].as_f64().unwrap()
+                    * lambda["BackoffRate"].as_f64().unwrap().powi(i))
+                .min(lambda["MaxDelaySeconds"].as_f64().unwrap())
+            })
+            .sum();
+        assert!((45.0..=120.0).contains(&waited), "{name}: {waited} s");
         for retrier in task["Retry"].as_array().unwrap() {
             assert_eq!(retrier["JitterStrategy"], "FULL", "{name}");
             // Bad input is never retried.
@@ -226,7 +241,7 @@ fn the_waits_the_history_bound_assumes_are_the_definitions() {
     let take = &by_name["Take a slot"];
     assert_eq!(
         take["Resource"],
-        "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        "arn:${Partition}:states:::lambda:invoke.waitForTaskToken"
     );
     assert_eq!(
         take["Parameters"]["Payload"]["task_token.$"],
@@ -262,4 +277,21 @@ fn the_waits_the_history_bound_assumes_are_the_definitions() {
             }
         }
     }
+}
+
+#[test]
+fn the_definition_names_no_partition_and_writes_the_maps_results_under_runs() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../statemachine/export-dashboard.asl.json"
+    ))
+    .unwrap();
+    // The template substitutes ${Partition}: aws-cn and aws-us-gov too.
+    assert!(!text.contains("arn:aws:"), "a literal partition");
+    let writer = &definition()["States"]["Export for every recipient"]["ResultWriter"];
+    assert_eq!(
+        writer["Parameters"]["Prefix"],
+        export_core::layout::MAP_RESULTS_PREFIX,
+        "the lifecycle rule expires runs/ only"
+    );
 }

@@ -62,7 +62,7 @@ where
             return Ok(None);
         };
         Ok(Some(RunPlace {
-            bucket: self.export_bucket.clone(),
+            bucket: self.stack.export_bucket.clone(),
             run_prefix: layout::run_prefix(
                 &destination.prefix,
                 &readable(&execution.name, MAX_RUN_ID_CHARS),
@@ -76,7 +76,7 @@ where
     pub(super) async fn link(&self, uri: &str) -> Result<Option<String>, Problem> {
         Ok(link_for(
             &self.store,
-            &self.export_bucket,
+            &self.stack.export_bucket,
             uri,
             self.announcer.link_expiry,
         )
@@ -143,7 +143,7 @@ where
             recipients.push(
                 outcome_with_links(
                     &self.store,
-                    &self.export_bucket,
+                    &self.stack.export_bucket,
                     outcome,
                     self.announcer.link_expiry,
                 )

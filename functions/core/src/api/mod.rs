@@ -82,8 +82,9 @@ pub struct Api<E, S, T, C, V> {
     /// Cancelling records outcomes and writes the manifest: both announced.
     pub announcer: Announcer<V>,
     pub requests: RequestReader,
-    /// The stack's export bucket: requests are stored there.
-    pub export_bucket: String,
+    /// Where the stack is: requests are stored in its export bucket, and
+    /// must name its region and account.
+    pub stack: crate::settings::StackPlace,
 }
 
 impl<E, S, T, C, V> Api<E, S, T, C, V>

@@ -12,7 +12,7 @@ use crate::events::EventSink;
 use crate::executions::{Executions, Started};
 use crate::request_store::parse_request;
 use crate::storage::{DownloadLinks, ObjectStore, PutMode, StorageError};
-use crate::validation::{Deployment, validate_request};
+use crate::validation::validate_request;
 
 /// Where the API stores what it is sent: one object per run ID.
 pub fn request_key(run_id: &str) -> String {
@@ -52,13 +52,8 @@ where
         body: &[u8],
     ) -> Result<(u16, Value), Problem> {
         let request = parse_request(body).map_err(|e| Problem::invalid_request(&e))?;
-        validate_request(
-            &request,
-            Deployment {
-                export_bucket: &self.export_bucket,
-            },
-        )
-        .map_err(|e| Problem::invalid_request(&e))?;
+        validate_request(&request, self.stack.deployment())
+            .map_err(|e| Problem::invalid_request(&e))?;
 
         let key = request_key(run_id);
         let conflict = || {
@@ -71,7 +66,7 @@ where
         let stored_before = match self
             .store
             .put_json(
-                &self.export_bucket,
+                &self.stack.export_bucket,
                 &key,
                 body.to_vec(),
                 PutMode::CreateOnly,
@@ -80,7 +75,10 @@ where
         {
             Ok(()) => false,
             Err(StorageError::ConditionFailed { .. }) => {
-                let stored = self.store.get(&self.export_bucket, &key, None).await?;
+                let stored = self
+                    .store
+                    .get(&self.stack.export_bucket, &key, None)
+                    .await?;
                 let same = serde_json::from_slice::<Value>(&stored.body).ok()
                     == serde_json::from_slice::<Value>(body).ok();
                 if !same {
@@ -91,7 +89,7 @@ where
             Err(e) => return Err(e.into()),
         };
 
-        let input = json!({ "bucket": self.export_bucket, "key": key }).to_string();
+        let input = json!({ "bucket": self.stack.export_bucket, "key": key }).to_string();
         // Step Functions answers a start of a running execution with the
         // same name and input as it answered the first (no error), and one
         // that has finished with ExecutionAlreadyExists.

@@ -38,13 +38,11 @@ use crate::pacing::first_check_seconds;
 use crate::quicksight::JobStatus;
 use crate::quicksight::bundles::{AssetBundles, BundleExportSpec, BundleJobRef};
 use crate::request_store::parse_backup_request;
-use crate::settings::RunSettings;
+use crate::settings::{RunSettings, StackPlace};
 use crate::storage::transfer::{TransferError, UrlTransfer};
 use crate::storage::{DownloadLinks, ObjectStore, PutMode};
 use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
-use crate::validation::{
-    Deployment, MAX_BACKUP_RESOURCES, MAX_RUN_ID_CHARS, validate_backup, validate_run_id,
-};
+use crate::validation::{MAX_BACKUP_RESOURCES, MAX_RUN_ID_CHARS, validate_backup, validate_run_id};
 
 /// Fresh DownloadUrls one fetch tries before it fails (retried by the
 /// state machine, which describes again).
@@ -74,10 +72,11 @@ pub async fn prepare_backup<S: ObjectStore, Q: AssetBundles>(
     body: &[u8],
     etag: String,
     settings: &RunSettings,
-    export_bucket: &str,
+    stack: &StackPlace,
 ) -> Result<PreparedRun, ExportError> {
+    let export_bucket = stack.export_bucket.as_str();
     let request = parse_backup_request(body)?;
-    validate_backup(&request, Deployment { export_bucket })?;
+    validate_backup(&request, stack.deployment())?;
     let run_id = readable(&input.execution.name, MAX_RUN_ID_CHARS);
     validate_run_id(&run_id)?;
     let destination = request

@@ -16,7 +16,7 @@ use crate::model::{ExecutionStatusChange, JobKind};
 use crate::quicksight::SnapshotJobs;
 use crate::quicksight::bundles::AssetBundles;
 use crate::request_store::RequestReader;
-use crate::settings::RunSettings;
+use crate::settings::{RunSettings, StackPlace};
 use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
 use crate::storage::transfer::UrlTransfer;
@@ -35,7 +35,7 @@ pub async fn prepare_run<S: ObjectStore, Q: AssetBundles>(
     store: &S,
     quicksight: &Q,
     settings: &RunSettings,
-    export_bucket: &str,
+    stack: &StackPlace,
     payload: Value,
 ) -> Result<Value, ExportError> {
     // The execution's input is `{"bucket", "key"}` of a stored request; a
@@ -44,7 +44,7 @@ pub async fn prepare_run<S: ObjectStore, Q: AssetBundles>(
         payload,
         "prepare-run input: `request` must be the location of a stored request, {\"bucket\", \"key\"}, never the request itself",
     )?;
-    to_value(super::prepare::prepare_any(store, quicksight, input, settings, export_bucket).await?)
+    to_value(super::prepare::prepare_any(store, quicksight, input, settings, stack).await?)
 }
 
 pub async fn take_slot<T: SlotTable, C: TaskCallbacks>(

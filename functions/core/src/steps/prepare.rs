@@ -15,11 +15,11 @@ use crate::model::{
 };
 use crate::quicksight::bundles::AssetBundles;
 use crate::request_store::{parse_request, request_kind};
-use crate::settings::RunSettings;
+use crate::settings::{RunSettings, StackPlace};
 use crate::storage::{ObjectStore, PutMode, StorageError};
 use crate::time::{format_rfc3339, now_epoch_seconds};
 use crate::validation::{
-    Deployment, FieldError, MAX_RUN_ID_CHARS, ValidationErrors, validate_request, validate_run_id,
+    FieldError, MAX_RUN_ID_CHARS, ValidationErrors, validate_request, validate_run_id,
 };
 
 /// What the state machine passes to the prepare step.
@@ -46,22 +46,16 @@ pub async fn prepare_any<S: ObjectStore, Q: AssetBundles>(
     quicksight: &Q,
     input: PrepareRunInput,
     settings: &RunSettings,
-    export_bucket: &str,
+    stack: &StackPlace,
 ) -> Result<PreparedRun, ExportError> {
-    let (body, etag) = read_stored(store, &input.request, export_bucket).await?;
+    let (body, etag) = read_stored(store, &input.request, &stack.export_bucket).await?;
     if request_kind(&body).as_deref() == Some(BACKUP_KIND) {
         return super::backup::prepare_backup(
-            store,
-            quicksight,
-            &input,
-            &body,
-            etag,
-            settings,
-            export_bucket,
+            store, quicksight, &input, &body, etag, settings, stack,
         )
         .await;
     }
-    prepare_export(store, input, &body, etag, settings, export_bucket).await
+    prepare_export(store, input, &body, etag, settings, stack).await
 }
 
 /// Prepares a run of an export request.
@@ -69,10 +63,10 @@ pub async fn prepare_run<S: ObjectStore>(
     store: &S,
     input: PrepareRunInput,
     settings: &RunSettings,
-    export_bucket: &str,
+    stack: &StackPlace,
 ) -> Result<PreparedRun, ExportError> {
-    let (body, etag) = read_stored(store, &input.request, export_bucket).await?;
-    prepare_export(store, input, &body, etag, settings, export_bucket).await
+    let (body, etag) = read_stored(store, &input.request, &stack.export_bucket).await?;
+    prepare_export(store, input, &body, etag, settings, stack).await
 }
 
 /// The stored request's bytes and ETag, from the stack's bucket only.
@@ -115,11 +109,11 @@ async fn prepare_export<S: ObjectStore>(
     body: &[u8],
     etag: String,
     settings: &RunSettings,
-    export_bucket: &str,
+    stack: &StackPlace,
 ) -> Result<PreparedRun, ExportError> {
     let location = &input.request;
     let request = parse_request(body)?;
-    validate_request(&request, Deployment { export_bucket })?;
+    validate_request(&request, stack.deployment())?;
 
     // Execution names may hold characters keys and job IDs may not.
     let run_id = readable(&input.execution.name, MAX_RUN_ID_CHARS);
@@ -133,7 +127,7 @@ async fn prepare_export<S: ObjectStore>(
         kind: JobKind::DashboardSnapshot,
         run_id: run_id.clone(),
         execution_id: input.execution.id.clone(),
-        bucket: export_bucket.to_string(),
+        bucket: stack.export_bucket.clone(),
         run_prefix: run_prefix.clone(),
         request: PinnedObject {
             bucket: location.bucket.clone(),

@@ -2,7 +2,8 @@
 //! each naming its field, before any export starts.
 
 use super::{
-    Deployment, ValidationErrors, check_account_id, check_destination, check_region, is_bucket_name,
+    Deployment, ValidationErrors, check_account_id, check_destination, check_region,
+    check_stack_target, is_bucket_name,
 };
 use crate::model::{BACKUP_KIND, BackupRequest, BundleFormat};
 
@@ -24,6 +25,12 @@ pub fn validate_backup(
     }
     check_account_id(&mut errors, "account_id", &request.account_id);
     check_region(&mut errors, "region", &request.region);
+    check_stack_target(
+        &mut errors,
+        deployment,
+        &request.account_id,
+        &request.region,
+    );
     match (request.resource_arns.is_empty(), request.all_dashboards) {
         (true, false) => errors.push(
             "resource_arns",
@@ -141,6 +148,8 @@ mod tests {
 
     const DEPLOYMENT: Deployment<'static> = Deployment {
         export_bucket: "exports",
+        region: "us-east-1",
+        account_id: "123456789012",
     };
 
     #[test]

@@ -109,6 +109,39 @@ impl std::error::Error for ValidationErrors {}
 pub struct Deployment<'a> {
     /// The stack's export bucket: the only destination it can write to.
     pub export_bucket: &'a str,
+    /// The stack's region: its roles call QuickSight there only.
+    pub region: &'a str,
+    /// The stack's account: its roles call QuickSight in it only.
+    pub account_id: &'a str,
+}
+
+/// `account_id` and `region` are the stack's own: its roles are scoped to
+/// them, so a request naming another would fail every recipient with
+/// AccessDenied; one refusal up front says why.
+pub(crate) fn check_stack_target(
+    errors: &mut ValidationErrors,
+    deployment: Deployment<'_>,
+    account_id: &str,
+    region: &str,
+) {
+    if is_account_id(account_id) && account_id != deployment.account_id {
+        errors.push(
+            "account_id",
+            format!(
+                "must be this stack's account {}: its roles may call QuickSight in no other",
+                deployment.account_id
+            ),
+        );
+    }
+    if is_region(region) && region != deployment.region {
+        errors.push(
+            "region",
+            format!(
+                "must be this stack's region {}: its roles may call QuickSight in no other, and QuickSight writes only to a bucket in the call's region",
+                deployment.region
+            ),
+        );
+    }
 }
 
 /// Checks the whole request: the shared target, every recipient, and the
@@ -119,6 +152,12 @@ pub fn validate_request(
 ) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     check_target(&mut errors, request);
+    check_stack_target(
+        &mut errors,
+        deployment,
+        &request.account_id,
+        &request.region,
+    );
     if let Some(destination) = &request.destination
         && is_bucket_name(&destination.bucket)
         && destination.bucket != deployment.export_bucket
@@ -236,8 +275,12 @@ fn check_run_id(errors: &mut ValidationErrors, path: &str, value: &str) {
     check_id_chars(errors, path, value, MAX_RUN_ID_CHARS);
 }
 
+fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn check_account_id(errors: &mut ValidationErrors, path: &str, value: &str) {
-    if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_account_id(value) {
         errors.push(path, format!("must be exactly 12 digits, got {value:?}"));
     }
 }

@@ -24,6 +24,11 @@ use export_core::storage::memory::MemoryStore;
 use serde_json::{Value, json};
 
 pub const BUCKET: &str = "stack-exports";
+
+/// The stack the tests' requests target: BUCKET, in us-east-1 of account 123456789012.
+pub fn stack() -> export_core::settings::StackPlace {
+    export_core::settings::StackPlace::new(BUCKET, "us-east-1", "123456789012")
+}
 pub const REQUEST_KEY: &str = "requests/november.json";
 pub const EXECUTION: &str = "arn:aws:states:us-east-1:123456789012:execution:export:run-7";
 /// Values that must never leave the stored request.
@@ -102,7 +107,7 @@ pub async fn prepared_run(request: Value) -> Run {
         &store,
         prepare_input(EXECUTION, "run-7"),
         &RunSettings::default(),
-        BUCKET,
+        &stack(),
     )
     .await
     .expect("the request is valid");

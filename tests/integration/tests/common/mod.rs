@@ -33,6 +33,11 @@ use serde_json::{Value, json};
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 pub const BUCKET: &str = "exports-bucket";
+
+/// The stack the tests' requests target: BUCKET, in us-east-1 of account 123456789012.
+pub fn stack() -> export_core::settings::StackPlace {
+    export_core::settings::StackPlace::new(BUCKET, "us-east-1", "123456789012")
+}
 const REQUEST_KEY: &str = "requests/test.json";
 
 /// Simulator settings for tests: fast jobs, the real limits.
@@ -127,7 +132,7 @@ impl Run {
                 },
             },
             &RunSettings::default(),
-            BUCKET,
+            &stack(),
         )
         .await
         .expect("the test request is valid");
