@@ -16,6 +16,7 @@ Needs the SAM CLI's venv (`aws-sam-translator`, `cfn-lint`), scripts/setup.
 import argparse
 import copy
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,6 +27,11 @@ from samtranslator.translator.managed_policy_translator import ManagedPolicyLoad
 from samtranslator.translator.transform import transform
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Offline there is no feature-toggle config: the translator warns of each
+# feature it looks up (OpenApiVersion's among them) and uses the default,
+# as the service does.
+logging.getLogger("samtranslator.feature_toggle.feature_toggle").setLevel(logging.ERROR)
 TEMPLATE = ROOT / "template.yaml"
 
 
