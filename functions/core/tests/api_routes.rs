@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use export_core::api::{Api, ApiRequest, ApiResponse};
+use export_core::api::{
+    Api, ApiRequest, ApiResponse, MAX_API_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, enveloped_len,
+};
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
 use export_core::coordination::{Lease, SlotKind, SlotTable};
@@ -493,4 +495,82 @@ async fn unknown_routes_and_methods_are_json_errors() {
     );
     // A stage in front of the path is fine.
     assert_eq!(api.handle(call("GET", "/prod/exports")).await.status, 200);
+}
+
+/// Seven files of presigned links (about 1.4 KB each) for each of 1,000
+/// recipients is about 10 MB: more than Lambda's 6 MB response. A page ends
+/// before 5 MB and says so with its next_token; the pages together give
+/// every recipient once.
+#[tokio::test]
+async fn a_page_ends_before_its_answer_outgrows_lambdas_response() {
+    let mut api = api();
+    api.store = MemoryStore::new().with_link_padding(1300);
+    let ids: Vec<String> = (0..1000).map(|i| format!("tenant-{i:04}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    api.handle(post("/exports", &request_json(&refs), Some("run-1")))
+        .await;
+    prepare(&api, "run-1").await;
+    for id in &ids {
+        let mut seven = outcome(id, OutcomeStatus::Completed);
+        seven.files = (0..7)
+            .map(|f| FileOutcome {
+                format: "CSV".into(),
+                sheet_ids: vec!["details".into()],
+                s3_uris: vec![format!(
+                    "s3://{BUCKET}/runs/api-runs/run-1/files/{id}/details-{f}.csv"
+                )],
+                errors: vec![],
+            })
+            .collect();
+        record(&api, "run-1", &seven).await;
+    }
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut query = vec![("limit", "1000")];
+        if let Some(t) = &token {
+            query.push(("next_token", t.as_str()));
+        }
+        let page = api
+            .handle(with_query(call("GET", "/exports/run-1"), &query))
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let size = enveloped_len(&page.body);
+        assert!(
+            size <= MAX_RESPONSE_BODY_BYTES,
+            "page {pages}: {size} bytes"
+        );
+        pages += 1;
+        for r in page.body["recipients"].as_array().unwrap() {
+            seen.push(r["recipient_id"].as_str().unwrap().to_string());
+        }
+        match page.body.get("next_token") {
+            Some(t) => {
+                assert_eq!(t.as_str(), seen.last().map(String::as_str));
+                token = Some(t.as_str().unwrap().to_string());
+            }
+            None => break,
+        }
+    }
+    assert!(pages >= 2, "the first page held all 1,000 ({pages} page)");
+    assert_eq!(seen, ids, "every recipient once, in order");
+}
+
+#[tokio::test]
+async fn a_body_larger_than_lambdas_event_can_carry_is_refused_with_where_to_put_it() {
+    let api = api();
+    let too_big = vec![b' '; MAX_API_BODY_BYTES + 1];
+    let response = api
+        .handle(ApiRequest {
+            method: "POST".into(),
+            path: "/exports".into(),
+            body: too_big,
+            ..ApiRequest::default()
+        })
+        .await;
+    assert_problem(&response, 413, "RequestTooLarge");
+    let message = response.body["message"].as_str().unwrap();
+    assert!(message.contains("export bucket"), "{message}");
+    assert!(api.executions.names().is_empty());
 }

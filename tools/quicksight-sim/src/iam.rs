@@ -192,12 +192,21 @@ mod tests {
     fn an_allowed_action_on_a_matching_resource_passes() {
         let p = policies();
         let start = "quicksight:StartDashboardSnapshotJob";
-        assert!(p.authorize(&signed_by("ASIASTART"), start, DASHBOARD).is_ok());
+        assert!(
+            p.authorize(&signed_by("ASIASTART"), start, DASHBOARD)
+                .is_ok()
+        );
         // Actions compare without case, as IAM's do.
         let lower = "quicksight:startdashboardsnapshotjob";
-        assert!(p.authorize(&signed_by("ASIASTART"), lower, DASHBOARD).is_ok());
+        assert!(
+            p.authorize(&signed_by("ASIASTART"), lower, DASHBOARD)
+                .is_ok()
+        );
         let describe = "quicksight:DescribeDashboardSnapshotJob";
-        assert!(p.authorize(&signed_by("ASIASTART"), describe, DASHBOARD).is_ok());
+        assert!(
+            p.authorize(&signed_by("ASIASTART"), describe, DASHBOARD)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -205,23 +214,39 @@ mod tests {
         let p = policies();
         let start = "quicksight:StartDashboardSnapshotJob";
         let other_region = "arn:aws:quicksight:eu-west-1:123456789012:dashboard/sales";
-        let refused = p.authorize(&signed_by("ASIASTART"), start, other_region).unwrap_err();
+        let refused = p
+            .authorize(&signed_by("ASIASTART"), start, other_region)
+            .unwrap_err();
         assert_eq!(refused.kind, ErrorKind::AccessDenied);
-        assert!(refused.message.contains("role/start-job"), "{}", refused.message);
+        assert!(
+            refused.message.contains("role/start-job"),
+            "{}",
+            refused.message
+        );
         assert!(refused.message.contains(start), "{}", refused.message);
         let list = "quicksight:ListDashboards";
-        assert!(p.authorize(&signed_by("ASIASTART"), list, DASHBOARD).is_err());
+        assert!(
+            p.authorize(&signed_by("ASIASTART"), list, DASHBOARD)
+                .is_err()
+        );
         let result = "quicksight:DescribeDashboardSnapshotJobResult";
-        assert!(p.authorize(&signed_by("ASIASTART"), result, DASHBOARD).is_err());
+        assert!(
+            p.authorize(&signed_by("ASIASTART"), result, DASHBOARD)
+                .is_err()
+        );
     }
 
     #[test]
     fn an_unknown_or_missing_key_is_not_recognized() {
         let p = policies();
         let start = "quicksight:StartDashboardSnapshotJob";
-        let unknown = p.authorize(&signed_by("AKIANOBODY"), start, DASHBOARD).unwrap_err();
+        let unknown = p
+            .authorize(&signed_by("AKIANOBODY"), start, DASHBOARD)
+            .unwrap_err();
         assert_eq!(unknown.kind, ErrorKind::UnrecognizedClient);
-        let unsigned = p.authorize(&HeaderMap::new(), start, DASHBOARD).unwrap_err();
+        let unsigned = p
+            .authorize(&HeaderMap::new(), start, DASHBOARD)
+            .unwrap_err();
         assert_eq!(unsigned.kind, ErrorKind::UnrecognizedClient);
     }
 
@@ -232,6 +257,10 @@ mod tests {
         assert!(!wildcard("a?c", "abbc", false));
         assert!(wildcard("*", "", false));
         assert!(!wildcard("dashboard/*", "Dashboard/x", false));
-        assert!(wildcard("quicksight:Describe*", "QUICKSIGHT:DESCRIBEX", true));
+        assert!(wildcard(
+            "quicksight:Describe*",
+            "QUICKSIGHT:DESCRIBEX",
+            true
+        ));
     }
 }

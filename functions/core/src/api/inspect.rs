@@ -5,7 +5,10 @@
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
-use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id, limit_of};
+use super::{
+    Api, ApiRequest, ApiResponse, MAX_RESPONSE_BODY_BYTES, Problem, check_run_id, enveloped_len,
+    limit_of,
+};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
 use crate::events::EventSink;
@@ -138,18 +141,6 @@ where
             .buffered(CONCURRENT_READS)
             .try_collect()
             .await?;
-        let mut recipients = Vec::with_capacity(outcomes.len());
-        for outcome in &outcomes {
-            recipients.push(
-                outcome_with_links(
-                    &self.store,
-                    &self.stack.export_bucket,
-                    outcome,
-                    self.announcer.link_expiry,
-                )
-                .await?,
-            );
-        }
         body["counts"] = json!({ "recipients": place.recipients, "recorded": recorded });
         let manifest_key = layout::manifest_key(&place.run_prefix);
         match self.store.get(&place.bucket, &manifest_key, None).await {
@@ -164,9 +155,37 @@ where
             Err(StorageError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        body["recipients"] = json!(recipients);
-        if page.more {
-            body["next_token"] = json!(outcomes.last().map(|o| o.recipient_id.clone()));
+        // The page ends where the answer would outgrow Lambda's response:
+        // seven files of presigned links each, 1,000 recipients are ~10 MB.
+        body["recipients"] = json!([]);
+        body["next_token"] = json!("");
+        let mut used = enveloped_len(&body);
+        let mut recipients = Vec::with_capacity(outcomes.len());
+        let mut cut_short = false;
+        for outcome in &outcomes {
+            let entry = outcome_with_links(
+                &self.store,
+                &self.stack.export_bucket,
+                outcome,
+                self.announcer.link_expiry,
+            )
+            .await?;
+            // The entry, a comma, and the recipient ID in next_token.
+            let size = enveloped_len(&entry) + 1 + outcome.recipient_id.len();
+            if used + size > MAX_RESPONSE_BODY_BYTES && !recipients.is_empty() {
+                cut_short = true;
+                break;
+            }
+            used += size;
+            recipients.push((outcome.recipient_id.clone(), entry));
+        }
+        let last = recipients.last().map(|(id, _)| id.clone());
+        body["recipients"] = json!(recipients.into_iter().map(|(_, e)| e).collect::<Vec<_>>());
+        match last {
+            Some(last) if page.more || cut_short => body["next_token"] = json!(last),
+            _ => {
+                body.as_object_mut().map(|b| b.remove("next_token"));
+            }
         }
         Ok(ApiResponse::json(200, body))
     }

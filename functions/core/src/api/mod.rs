@@ -30,6 +30,32 @@ mod submit;
 
 pub use problem::Problem;
 
+/// Lambda's limit on a synchronous invocation's payload, request and
+/// response each: 6 MB.
+pub const LAMBDA_PAYLOAD_LIMIT_BYTES: usize = 6 * 1024 * 1024;
+
+/// The largest body `POST /exports` takes. API Gateway hands the function
+/// one JSON event with the body as a JSON string beside the headers and the
+/// request context, and the whole event counts against Lambda's 6 MB: in
+/// that string each `"`, `\` or control character of the body takes two
+/// bytes. Half the limit, less room for the rest of the event, fits
+/// whatever the body holds (`functions/api` tests it on a real event).
+/// Larger requests, up to `MAX_REQUEST_BYTES`, are stored in the export
+/// bucket and started with their location.
+pub const MAX_API_BODY_BYTES: usize = (LAMBDA_PAYLOAD_LIMIT_BYTES - 128 * 1024) / 2;
+
+/// What one answer's body may take once in Lambda's response, where it is
+/// a JSON string too: a page of outcomes ends before its body would pass
+/// this, and says so with its `next_token`. Well under the 6 MB limit,
+/// with room for the headers and the envelope.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 5_000_000;
+
+/// `value`'s size as a JSON string inside Lambda's response envelope.
+pub fn enveloped_len(value: &Value) -> usize {
+    let text = value.to_string();
+    Value::String(text).to_string().len()
+}
+
 /// An HTTP request, as far as the API reads it.
 #[derive(Clone, Debug, Default)]
 pub struct ApiRequest {

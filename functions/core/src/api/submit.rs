@@ -40,6 +40,18 @@ where
             }
             None => made_up_run_id("api"),
         };
+        if request.body.len() > super::MAX_API_BODY_BYTES {
+            return Err(Problem::new(
+                413,
+                "RequestTooLarge",
+                format!(
+                    "the request is {} bytes; POST /exports takes at most {} (what fits Lambda's 6 MB event whatever the body holds). Store a larger request, up to {} bytes, in the export bucket and start an execution with its location",
+                    request.body.len(),
+                    super::MAX_API_BODY_BYTES,
+                    crate::validation::MAX_REQUEST_BYTES
+                ),
+            ));
+        }
         let (status, body) = self.store_and_start(&run_id, &request.body).await?;
         Ok(accepted(status, body))
     }

@@ -13,6 +13,8 @@ struct State {
     next_etag: u64,
     scripted_errors: VecDeque<StorageError>,
     puts: usize,
+    /// Bytes of query added to every download link.
+    link_padding: usize,
 }
 
 #[derive(Default)]
@@ -23,6 +25,13 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Download links as long as presigned ones: a real link signed with a
+    /// role's session token is about 1.4 KB, most of it the token.
+    pub fn with_link_padding(self, bytes: usize) -> Self {
+        self.state.lock().unwrap().link_padding = bytes;
+        self
     }
 
     /// The next call fails with `error` (queued: several may be scripted).
@@ -162,9 +171,15 @@ impl DownloadLinks for MemoryStore {
         key: &str,
         expires_in: std::time::Duration,
     ) -> Result<String, StorageError> {
-        Ok(format!(
+        let padding = self.state.lock().unwrap().link_padding;
+        let mut link = format!(
             "https://{bucket}.example/{key}?expires-in={}",
             expires_in.as_secs()
-        ))
+        );
+        if padding > 0 {
+            link.push_str("&X-Amz-Security-Token=");
+            link.extend(std::iter::repeat_n('T', padding));
+        }
+        Ok(link)
     }
 }
