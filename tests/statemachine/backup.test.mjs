@@ -74,7 +74,7 @@ test('a backup of 13 resources in 7 bundles: five at a time, expired URLs refres
     for (const entry of manifest.recipients.filter((e) => e.status === 'completed')) {
       const { bundle } = entry;
       const key = bundle.s3_uri.replace(`s3://${BUCKET}/`, '');
-      assert.ok(key.startsWith('backups/nightly-1/files/') && key.endsWith('.qs'), key);
+      assert.ok(key.startsWith('runs/backups/nightly-1/files/') && key.endsWith('.qs'), key);
       const body = await stack.s3.get(BUCKET, key);
       assert.equal(bundle.bytes, body.length, entry.recipient_id);
       assert.equal(bundle.sha256, createHash('sha256').update(body).digest('hex'), entry.recipient_id);

@@ -46,11 +46,11 @@ test('200 recipients under a mixed fault profile: one outcome each, every failur
     assert.deepEqual(manifest.recipients.map((e) => e.recipient_id), requested);
     assert.equal(new Set(manifest.recipients.map((e) => e.recipient_id)).size, 200);
     assert.equal(manifest.counts.missing, 0, 'every recipient has a recorded outcome');
-    const outcomeKeys = await stack.s3.list(BUCKET, 'monthly/chaos-1/outcomes/');
+    const outcomeKeys = await stack.s3.list(BUCKET, 'runs/monthly/chaos-1/outcomes/');
     assert.equal(outcomeKeys.length, 200, 'one outcome object each, none twice');
 
     // Every failure carries its cause; every completed file exists.
-    const keys = new Set(await stack.s3.list(BUCKET, 'monthly/chaos-1/files/'));
+    const keys = new Set(await stack.s3.list(BUCKET, 'runs/monthly/chaos-1/files/'));
     for (const entry of manifest.recipients) {
       if (entry.status === 'failed') {
         assert.ok(entry.error?.type && entry.error?.message, `${entry.recipient_id}: failed without a cause`);

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from intrinsics import Stack, actions_of, grants, label, statements_of
+from intrinsics import Stack  # tools/template/intrinsics.py (conftest puts it on the path)
+from policy_labels import actions_of, grants, label, statements_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
