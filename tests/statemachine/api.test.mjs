@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ROOT, startStack, slotState } from '../../tools/local-stack/stack.mjs';
 import { callApi } from '../../tools/local-stack/api-client.mjs';
 import { syntheticRequest, secretsOf } from '../../tools/local-stack/requests.mjs';
+import { invokeFunction } from '../../tools/local-stack/runs.mjs';
 
 const BUCKET = 'quicksight-exports-local';
 const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-request.json'), 'utf8'));
@@ -112,15 +113,27 @@ test('cancelled halfway through the API: outcomes kept, the rest recorded as can
     const submitted = await callApi(stack, 'POST', '/exports', { body: request, headers: { 'Idempotency-Key': 'api-halfway' } });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
     await until('some outcomes', async () => (await callApi(stack, 'GET', '/exports/api-halfway?limit=1')).body.counts?.recorded >= 12);
+    // The answer comes at once; the run is stopped and its slots are free.
     const cancelled = await callApi(stack, 'DELETE', '/exports/api-halfway');
-    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.status, 202, JSON.stringify(cancelled.body));
     assert.equal(cancelled.body.status, 'ABORTED');
-    const c = cancelled.body.counts;
+    assert.equal(cancelled.body.cancellation, 'in_progress');
+    assert.deepEqual((await slotState(stack)).leases.filter((l) => l.run.endsWith(':api-halfway')), []);
+    // The execution's ABORTED event, as the template's rule hands it to
+    // finish-cancel (moto emits no EventBridge events).
+    const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:api-halfway`;
+    const finishedCancel = await invokeFunction(stack, 'finish-cancel', {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn, stateMachineArn: stack.stateMachineArn, name: 'api-halfway', status: 'ABORTED' },
+    });
+    const c = finishedCancel.finished.counts;
     assert.equal(c.recipients, 36);
     assert.ok(c.cancelled > 0 && c.completed >= 11, JSON.stringify(c));
     assert.equal(c.completed + c.failed + c.cancelled, 36, JSON.stringify(c));
     assert.equal(c.missing, 0);
-    assert.deepEqual((await slotState(stack)).leases.filter((l) => l.run.endsWith(':api-halfway')), []);
+    const inspected = await callApi(stack, 'GET', '/exports/api-halfway?limit=1');
+    assert.deepEqual(inspected.body.counts, { ...c, recorded: 36 });
     const again = await callApi(stack, 'DELETE', '/exports/api-halfway');
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'RunNotRunning');

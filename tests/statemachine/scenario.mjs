@@ -16,10 +16,12 @@ export const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-re
 const LOG_ROOT = join(ROOT, 'target', 'statemachine-tests');
 
 /** A stack for one scenario: jobs of `jobMs`, polling scaled to match. */
-export async function withStack(name, { simFlags = [], jobMs = 2000, settings = {} }, body) {
+export async function withStack(name, { simFlags = [], jobMs = 2000, settings = {}, revoke = {}, copyEvents = true }, body) {
   const stack = await startStack({
     logDir: join(LOG_ROOT, name),
     bucket: BUCKET,
+    revoke,
+    copyEvents,
     // Jobs end a little before the first check, as a well-set FirstPollSeconds does.
     simFlags: ['--job-duration-ms', String(Math.max(100, jobMs - 300)), '--queued-ms', '100', ...simFlags],
     settings: {

@@ -233,6 +233,13 @@ FUNCTION_GRANTS = {
     ),
     "TakeSlotFunction": TABLE_USER | HANDS_OVER_SLOTS,
     "ReapSlotsFunction": TABLE_USER | HANDS_OVER_SLOTS,
+    "FinishCancelFunction": (
+        on("states:execution:export-dashboard-${StackUuid}:*", "states:DescribeExecution")
+        | on(BUCKET_OBJECTS, "s3:GetObject", "s3:PutObject")
+        | on(BUCKET, "s3:ListBucket")
+        | on(BUS, "events:PutEvents")
+        | with_key("kms:Decrypt", "kms:GenerateDataKey")
+    ),
     "WriteManifestFunction": (
         on(BUCKET_OBJECTS, "s3:GetObject", "s3:PutObject")
         | on(BUCKET, "s3:ListBucket")
@@ -537,5 +544,6 @@ def test_every_policy_and_rule_naming_the_state_machine_names_it_as_it_is_named(
                     )
                     seen.add((logical, value))
     assert {v for _, v in seen} == {arn, f"{account_prefix}execution:{name}/*", f"{account_prefix}execution:{name}:*"}
-    pattern = aws["Resources"]["ReapSlotsFunctionExecutionEnded"]["Properties"]["EventPattern"]
-    assert stack.evaluate(pattern["detail"]["stateMachineArn"]) == [arn]
+    for rule in ("ReapSlotsFunctionExecutionEnded", "FinishCancelFunctionExecutionStopped"):
+        pattern = aws["Resources"][rule]["Properties"]["EventPattern"]
+        assert stack.evaluate(pattern["detail"]["stateMachineArn"]) == [arn], rule

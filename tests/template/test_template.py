@@ -119,6 +119,7 @@ def test_each_function_is_rust_on_arm64_built_by_cargo_lambda(template):
         "RecordFailureFunction",
         "TakeSlotFunction",
         "ReapSlotsFunction",
+        "FinishCancelFunction",
         "WriteManifestFunction",
         "ApiFunction",
     }
@@ -340,6 +341,7 @@ def test_dynamodb_and_callbacks_are_given_to_the_functions_that_use_them_on_the_
         "LINK_EXPIRY_SECONDS": {"Ref": "LinkExpirySeconds"},
         "METRICS_NAMESPACE": "QuickSightExport",
         "STACK_NAME": {"Ref": "AWS::StackName"},
+        "STACK_ACCOUNT_ID": {"Ref": "AWS::AccountId"},
     }
     assert template["Parameters"]["SlotCap"]["Default"] == 12
     assert template["Parameters"]["SlotCap"]["MaxValue"] == 12
@@ -409,7 +411,13 @@ def test_events_go_to_the_configured_bus_only_from_the_functions_that_announce(t
             assert actions == ["events:PutEvents"], name
             assert statement["Resource"]["Fn::Sub"].endswith(":event-bus/${EventBusName}"), name
             senders.add(name)
-    assert senders == {"FetchResultFunction", "RecordFailureFunction", "WriteManifestFunction", "ApiFunction"}
+    assert senders == {
+        "FetchResultFunction",
+        "RecordFailureFunction",
+        "WriteManifestFunction",
+        "ApiFunction",
+        "FinishCancelFunction",
+    }
     assert template["Parameters"]["EventBusName"]["Default"] == "default"
 
 

@@ -4,11 +4,25 @@
 // the API is the `api` function's URL on cargo lambda's emulator; nothing checks
 // the signature there, as API Gateway's IAM auth does on AWS.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { LOCAL_REGION } from './stack.mjs';
 
-const run = promisify(execFile);
+/** curl with `input` on its standard input (a body of any size); its stdout. */
+function curl(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new Error(`curl exited with ${code}: ${Buffer.concat(err).toString()}`));
+    });
+    child.stdin.end(input ?? '');
+  });
+}
 
 /** The local API's base URL: the `api` function's URL on the emulator. */
 export function apiBase(stack) {
@@ -38,9 +52,10 @@ export async function callApi(stack, method, path, { body, headers = {} } = {}) 
     '\n%{http_code}',
   ];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
-  if (body !== undefined) args.push('--data-binary', typeof body === 'string' ? body : JSON.stringify(body));
+  // The body through stdin: a request of megabytes does not fit a command line.
+  if (body !== undefined) args.push('--data-binary', '@-');
   args.push(`${apiBase(stack)}${path}`);
-  const { stdout } = await run('curl', args, { maxBuffer: 64 * 1024 * 1024 });
+  const stdout = await curl(args, body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
   const cut = stdout.lastIndexOf('\n');
   const status = Number(stdout.slice(cut + 1));
   const text = stdout.slice(0, cut);

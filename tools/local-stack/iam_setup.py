@@ -118,8 +118,10 @@ def main() -> int:
         return statements
 
     identities = {}
+    timeouts = {}
     for logical, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Function":
+            timeouts[binary_of(source, logical)] = int(stack.evaluate(resource["Properties"].get("Timeout", 3)))
             role = resource["Properties"]["Role"]["Fn::GetAtt"][0]
             name = binary_of(source, logical)
             statements = role_statements(role)
@@ -165,6 +167,8 @@ def main() -> int:
 
     out = {
         "stateMachineName": machine_name,
+        # Each function's timeout, as Lambda enforces it (the router does locally).
+        "timeouts": timeouts,
         "admin": {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]},
         "functions": {name: make(identity) for name, identity in sorted(identities.items())},
         "stateMachine": make(state_machine),

@@ -36,17 +36,18 @@ async function readBody(stream) {
 /**
  * Starts the router on `port` (127.0.0.1). `onInvoke` sees every
  * invocation: { name, payload, status, body, functionError, at (epoch ms), ms }.
- * An invocation unanswered after `timeoutSeconds` (the template's function
- * timeout) gets the answer Lambda gives a function that timed out: the
- * emulator never answers an invocation no instance took.
+ * An invocation unanswered after `timeoutOf(name)` seconds (the function's
+ * timeout in the template) gets the answer Lambda gives a function that
+ * timed out: the emulator never answers an invocation no instance took.
  */
-export async function startLambdaRouter({ port, functionsBase, motoBase, timeoutSeconds = 65, onInvoke = () => {} }) {
+export async function startLambdaRouter({ port, functionsBase, motoBase, timeoutOf = () => 65, onInvoke = () => {} }) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const moto = new URL(motoBase);
   const functions = new URL(functionsBase);
 
   const invoke = async (req, res, name) => {
     const began = Date.now();
+    const timeoutSeconds = timeoutOf(name);
     const payload = await readBody(req);
     const answer = await new Promise((resolve, reject) => {
       const forward = httpRequest(

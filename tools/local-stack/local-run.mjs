@@ -175,7 +175,7 @@ try {
   const timeoutMs = Math.max(30 * 60, 4 * Math.ceil(total / cap) * args.jobSeconds, (2 * 3 * total) / 8) * 1000;
   const results = await Promise.all(runs.map((run) => waitForRun(stack, run, { timeoutMs })));
   clearInterval(ticker);
-  const cancelAnswer = await cancelled;
+  await cancelled;
   const idleSlotSeconds = idle.stop();
   const makespan = (Date.now() - began) / 1000;
 
@@ -187,17 +187,26 @@ try {
     if (result.status !== 'SUCCEEDED' && !(stopped && i === 0)) exitCode = 1;
     const parentEvents = await historyOf(stack, run.executionArn);
     const prepared = preparedRunOf(parentEvents);
+    let manifestUri = result.output?.manifest_uri;
     if (['FAILED', 'TIMED_OUT', 'ABORTED'].includes(result.status)) {
-      // What the template's EventBridge rule does for such an execution
-      // (moto emits no EventBridge events): the reaper frees its slots.
-      const reaped = await invokeFunction(stack, 'reap-slots', {
+      // What the template's EventBridge rules do for such an execution
+      // (moto emits no EventBridge events): the reaper frees its slots,
+      // and a run cancelled through the API is finished by finish-cancel.
+      const event = {
         source: 'aws.states',
         'detail-type': 'Step Functions Execution Status Change',
         detail: { executionArn: run.executionArn, stateMachineArn: stack.stateMachineArn, name: run.name, status: result.status },
-      });
+      };
+      const reaped = await invokeFunction(stack, 'reap-slots', event);
       console.log(`  reap-slots (as the EventBridge rule runs it): ${reaped.leases} leases and ${reaped.waiters} waiters freed, ${reaped.handed_over} slots handed over`);
+      if (result.status === 'ABORTED') {
+        const finish = await invokeFunction(stack, 'finish-cancel', event);
+        if (finish.finished) {
+          console.log(`  finish-cancel (as the EventBridge rule runs it): ${finish.finished.cancelled} recipients recorded as cancelled, manifest written`);
+          manifestUri = finish.finished.manifest_uri;
+        }
+      }
     }
-    let manifestUri = result.output?.manifest_uri ?? (i === 0 ? cancelAnswer?.manifest?.uri : undefined);
     if (prepared && !manifestUri) {
       // A stopped or failed run: the manifest is written again from the
       // outcome objects, exactly as docs/request.md, "Writing a manifest again", says.

@@ -188,11 +188,11 @@ export function outcomesRecorded(invocations) {
 
 /** Invokes a function the way `aws lambda invoke` does, through the router. */
 export async function invokeFunction(stack, name, payload) {
-  // The router answers within the function timeout (65 s), as Lambda does.
+  // The router answers within the function's timeout, as Lambda does.
   const response = await fetch(`${stack.router.endpoint}/2015-03-31/functions/${name}/invocations`, {
     method: 'POST',
     body: JSON.stringify(payload),
-    signal: AbortSignal.timeout(70000),
+    signal: AbortSignal.timeout(((stack.iam?.timeouts?.[name] ?? 65) + 5) * 1000),
   }).catch((error) => {
     throw new Error(`invoking ${name}: ${error.message} (its log: ${stack.logDir}/${name}.log)`);
   });

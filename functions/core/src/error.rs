@@ -83,6 +83,10 @@ pub enum ExportError {
     /// The recipient's deadline passed with work still to do.
     #[error("the recipient's deadline passed at {deadline}: {detail}")]
     DeadlinePassed { deadline: String, detail: String },
+    #[error(
+        "run {run_id:?}: {remaining} unfinished recipients are not recorded as cancelled yet; the next attempt goes on from there"
+    )]
+    CancellationIncomplete { run_id: String, remaining: usize },
 }
 
 impl ExportError {
@@ -106,6 +110,7 @@ impl ExportError {
                 ErrorName::CoordinationRejected
             }
             ExportError::DeadlinePassed { .. } => ErrorName::JobTimedOut,
+            ExportError::CancellationIncomplete { .. } => ErrorName::CancellationIncomplete,
         }
     }
 }

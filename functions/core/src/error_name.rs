@@ -104,6 +104,11 @@ pub enum ErrorName {
     /// children failed than tolerated); the manifest is written first.
     #[strum(serialize = "Export.RunFailed")]
     RunFailed,
+    /// A cancelled run's unfinished recipients were not all recorded in the
+    /// time one invocation had: Lambda's retry of the event, or another
+    /// `DELETE /exports/{id}`, goes on where it stopped.
+    #[strum(serialize = "Export.CancellationIncomplete")]
+    CancellationIncomplete,
 }
 
 impl ErrorName {

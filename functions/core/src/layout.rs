@@ -10,6 +10,7 @@
 //! <run>/files/<recipient_id>/...       the snapshots QuickSight writes
 //! <run>/outcomes/<recipient_id>.json   one outcome per recipient, as soon as known
 //! <run>/manifest.json                  assembled from the outcomes
+//! <run>/cancellation.json              a cancel through the API: asked, then finished
 //! runs/map-results/...                 the Distributed Map's ResultWriter output (every run's)
 //! ```
 //!
@@ -62,6 +63,10 @@ pub fn outcome_key(run_prefix: &str, recipient_id: &str) -> String {
 
 pub fn manifest_key(run_prefix: &str) -> String {
     format!("{run_prefix}/manifest.json")
+}
+
+pub fn cancellation_key(run_prefix: &str) -> String {
+    format!("{run_prefix}/cancellation.json")
 }
 
 /// The recipient ID of an outcome key, if it is one.

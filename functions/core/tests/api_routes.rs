@@ -1,7 +1,7 @@
 //! The API over the fakes (executions, S3, the slot table): every route,
 //! every answer JSON, no value of the request echoed.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use export_core::api::{
     Api, ApiRequest, ApiResponse, MAX_API_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, enveloped_len,
@@ -382,13 +382,28 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
         .await
         .unwrap();
 
+    // The answer comes at once: stopped, slots freed, nothing recorded yet.
     let response = api.handle(call("DELETE", "/exports/run-1")).await;
-    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.status, 202, "{}", response.body);
     assert_eq!(response.body["status"], "ABORTED");
-    assert_eq!(response.body["cancelled"], 2);
+    assert_eq!(response.body["cancellation"], "in_progress");
     assert_eq!(response.body["slots_released"], 1);
-    assert_eq!(response.body["counts"]["completed"], 1);
-    assert_eq!(response.body["counts"]["cancelled"], 2);
+    let outcomes = |api: &TestApi| {
+        api.store
+            .keys()
+            .iter()
+            .filter(|(_, k)| k.contains("/outcomes/"))
+            .count()
+    };
+    assert_eq!(outcomes(&api), 1, "only what was recorded before");
+    // The execution's ABORTED event, as EventBridge hands it to finish-cancel.
+    let finished = api
+        .on_execution_stopped(aborted_event(arn), Instant::now() + Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(finished["finished"]["cancelled"], 2, "{finished}");
+    assert_eq!(finished["finished"]["counts"]["completed"], 1);
+    assert_eq!(finished["finished"]["counts"]["cancelled"], 2);
     let manifest = api.store.json(BUCKET, "runs/api-runs/run-1/manifest.json");
     let statuses: Vec<&str> = manifest["recipients"]
         .as_array()
@@ -573,4 +588,71 @@ async fn a_body_larger_than_lambdas_event_can_carry_is_refused_with_where_to_put
     let message = response.body["message"].as_str().unwrap();
     assert!(message.contains("export bucket"), "{message}");
     assert!(api.executions.names().is_empty());
+}
+
+/// The EventBridge event of an execution stopped, as the template's rule
+/// passes it to finish-cancel.
+fn aborted_event(execution_arn: &str) -> Value {
+    json!({
+        "version": "0",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "detail": { "executionArn": execution_arn, "status": "ABORTED" }
+    })
+}
+
+/// A cancellation cut short (its time ran out) goes on at the next attempt
+/// (Lambda's retry of the event, or a DELETE) from where it stopped: every
+/// recipient ends with one outcome, and a run stopped otherwise is left as it is.
+#[tokio::test]
+async fn a_cancellation_cut_short_is_finished_by_the_next_attempt() {
+    let api = api();
+    let ids: Vec<String> = (0..40).map(|i| format!("r{i:02}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    api.handle(post("/exports", &request_json(&refs), Some("run-1")))
+        .await;
+    prepare(&api, "run-1").await;
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:export:run-1";
+    assert_eq!(
+        api.handle(call("DELETE", "/exports/run-1")).await.status,
+        202
+    );
+
+    // No time at all: a first batch is written, then it stops and says how many are left.
+    let cut = api
+        .on_execution_stopped(aborted_event(arn), Instant::now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        cut.error_name(),
+        export_core::error_name::ErrorName::CancellationIncomplete
+    );
+    let written = api
+        .store
+        .keys()
+        .iter()
+        .filter(|(_, k)| k.contains("/outcomes/"))
+        .count();
+    assert!((1..40).contains(&written), "{written} written");
+
+    // A DELETE on the stopped run finishes it instead of answering 409.
+    let finished = api.handle(call("DELETE", "/exports/run-1")).await;
+    assert_eq!(finished.status, 200, "{}", finished.body);
+    assert_eq!(finished.body["cancellation"], "finished");
+    assert_eq!(finished.body["progress"]["cancelled"], 40 - written);
+    assert_eq!(finished.body["progress"]["counts"]["cancelled"], 40);
+    let manifest = api.store.json(BUCKET, "runs/api-runs/run-1/manifest.json");
+    assert_eq!(manifest["counts"]["recipients"], 40);
+    assert_eq!(manifest["counts"]["missing"], 0);
+    // Finished: the event again does nothing, a DELETE is a 409.
+    let again = api
+        .on_execution_stopped(aborted_event(arn), Instant::now())
+        .await
+        .unwrap();
+    assert!(again.get("skipped").is_some(), "{again}");
+    assert_problem(
+        &api.handle(call("DELETE", "/exports/run-1")).await,
+        409,
+        "RunNotRunning",
+    );
 }

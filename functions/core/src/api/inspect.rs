@@ -11,6 +11,7 @@ use super::{
 };
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::executions::{ExecutionInfo, Executions, STATUSES};
 use crate::job_id::readable;
@@ -45,7 +46,7 @@ where
     pub(super) async fn place_of(
         &self,
         execution: &ExecutionInfo,
-    ) -> Result<Option<RunPlace>, Problem> {
+    ) -> Result<Option<RunPlace>, ExportError> {
         let Some(request) = execution
             .input
             .as_deref()

@@ -1,0 +1,77 @@
+// A cancel that finishes at any size: DELETE /exports/{id} on a run of
+// 10,000 recipients, none finished, answers at once; the execution's
+// ABORTED event, as the template's rule hands it to finish-cancel, records
+// every recipient without an outcome as cancelled and writes the manifest.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { callApi } from '../../tools/local-stack/api-client.mjs';
+import { invokeFunction } from '../../tools/local-stack/runs.mjs';
+import { syntheticRequest } from '../../tools/local-stack/requests.mjs';
+import { BUCKET, EXAMPLE, withStack } from './scenario.mjs';
+
+const N = 10000;
+
+async function until(what, check, { timeoutMs = 120000, everyMs = 500 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+test('a run of 10,000 unfinished recipients cancelled through the API ends with 10,000 outcomes and a manifest', async () => {
+  // Jobs that do not end while the test runs: nobody finishes before the cancel.
+  // No copy of the events to a queue: moto takes 17 ms to deliver each.
+  await withStack('cancel-10000', { jobMs: 600000, copyEvents: false }, async (stack) => {
+    const request = syntheticRequest(EXAMPLE, N);
+    const submitted = await callApi(stack, 'POST', '/exports', { body: request, headers: { 'Idempotency-Key': 'big-cancel' } });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const prefix = `runs/${request.destination.prefix}/big-cancel`;
+    await until('the recipients listed', async () => (await stack.s3.list(BUCKET, `${prefix}/recipients.json`)).length === 1);
+    await until('some jobs started', async () => (await stack.quicksight.stats()).jobs_started > 0);
+
+    const asked = Date.now();
+    const cancelled = await callApi(stack, 'DELETE', '/exports/big-cancel');
+    const answeredMs = Date.now() - asked;
+    assert.equal(cancelled.status, 202, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.cancellation, 'in_progress');
+    console.log(`# DELETE answered in ${answeredMs} ms`);
+
+    const event = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:big-cancel`,
+        stateMachineArn: stack.stateMachineArn,
+        name: 'big-cancel',
+        status: 'ABORTED',
+      },
+    };
+    // As Lambda retries an event whose invocation failed: until it is finished.
+    const began = Date.now();
+    let finished = null;
+    for (let attempt = 1; attempt <= 3 && !finished; attempt++) {
+      try {
+        finished = (await invokeFunction(stack, 'finish-cancel', event)).finished;
+      } catch (error) {
+        assert.equal(error.errorType, 'Export.CancellationIncomplete', error.message);
+      }
+    }
+    assert.ok(finished, 'finished within three attempts');
+    console.log(`# ${finished.cancelled} recorded as cancelled and the manifest written in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+
+    const outcomes = await stack.s3.list(BUCKET, `${prefix}/outcomes/`);
+    assert.equal(outcomes.length, N, 'one outcome each');
+    const manifest = await stack.s3.getJson(BUCKET, `${prefix}/manifest.json`);
+    assert.equal(manifest.counts.recipients, N);
+    assert.equal(manifest.counts.missing, 0);
+    assert.equal(manifest.counts.completed + manifest.counts.failed + manifest.counts.cancelled, N);
+    assert.ok(manifest.counts.cancelled > N - 100, JSON.stringify(manifest.counts));
+    // Finished: another DELETE is refused, the event again does nothing.
+    assert.equal((await callApi(stack, 'DELETE', '/exports/big-cancel')).status, 409);
+    assert.ok((await invokeFunction(stack, 'finish-cancel', event)).skipped);
+  });
+});
