@@ -31,3 +31,30 @@ test('the stack starts the built binaries, four instances of each function, and 
     await stack.stop();
   }
 });
+
+// Each function may do what its template role grants and no more: take one
+// permission away and the run that needs it fails, recipient by recipient,
+// with AccessDenied, from moto (S3) and from the simulator (QuickSight).
+test('a permission taken from one function fails the runs that need it with AccessDenied', async () => {
+  const { withStack, run, EXAMPLE } = await import('./scenario.mjs');
+  const { syntheticRequest } = await import('../../tools/local-stack/requests.mjs');
+  const cases = [
+    // start-job reads the recipient's tags from the stored request.
+    { fn: 'start-job', action: 's3:GetObject', type: 'Export.StorageRejected', says: /AccessDenied/ },
+    // start-job starts the snapshot job.
+    { fn: 'start-job', action: 'quicksight:StartDashboardSnapshotJob', type: 'QuickSight.AccessDeniedException', says: /not authorized to perform: quicksight:StartDashboardSnapshotJob/ },
+  ];
+  for (const { fn, action, type, says } of cases) {
+    await withStack(`revoked-${action.replace(':', '-')}`, { revoke: { [fn]: [action] } }, async (stack) => {
+      const granted = stack.iam.functions[fn].statements.flatMap((s) => [s.Action].flat());
+      assert.ok(!granted.includes(action), `${fn} still has ${action}`);
+      const { result, manifest } = await run(stack, syntheticRequest(EXAMPLE, 2), `revoked-${fn}`);
+      assert.equal(result.status, 'SUCCEEDED', result.cause);
+      assert.equal(manifest.counts.failed, 2, JSON.stringify(manifest.counts));
+      for (const entry of manifest.recipients) {
+        assert.equal(entry.error.type, type, JSON.stringify(entry.error));
+        assert.match(entry.error.message, says);
+      }
+    });
+  }
+});

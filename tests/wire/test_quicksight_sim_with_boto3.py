@@ -18,6 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -284,3 +285,62 @@ def test_an_internal_fault_is_a_500_and_does_nothing(sim):
         start(qs, "internal-1")
     assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert stats(sim)["jobs_started"] == 0
+
+
+POLICIES = {
+    "AKIASTARTER": {
+        "principal": f"arn:aws:iam::{ACCOUNT}:role/start-job",
+        "statements": [
+            {
+                "Effect": "Allow",
+                "Action": ["quicksight:StartDashboardSnapshotJob", "quicksight:DescribeDashboardSnapshotJob"],
+                "Resource": f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/{DASHBOARD}",
+            }
+        ],
+    }
+}
+
+
+@pytest.fixture
+def policies_file(tmp_path):
+    path = tmp_path / "policies.json"
+    path.write_text(json.dumps(POLICIES))
+    return str(path)
+
+
+def signed_client(url, key):
+    return boto3.client(
+        "quicksight",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id=key,
+        aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def test_with_iam_policies_a_caller_may_do_what_its_policy_allows_and_nothing_else(policies_file):
+    flags = ["--addr", "127.0.0.1:0", "--job-duration-ms", "400", "--queued-ms", "50", "--iam-policies", policies_file]
+    proc = subprocess.Popen([sim_binary(), *flags], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip().removeprefix("listening on ")
+        starter = signed_client(url, "AKIASTARTER")
+        assert start(starter, "allowed")["Status"] == 202
+        starter.describe_dashboard_snapshot_job(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="allowed")
+        # An action its policy does not list, on the same dashboard.
+        with pytest.raises(starter.exceptions.AccessDeniedException) as denied:
+            starter.describe_dashboard_snapshot_job_result(AwsAccountId=ACCOUNT, DashboardId=DASHBOARD, SnapshotJobId="allowed")
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
+        message = denied.value.response["Error"]["Message"]
+        assert "role/start-job" in message and "quicksight:DescribeDashboardSnapshotJobResult" in message
+        # Another dashboard.
+        with pytest.raises(starter.exceptions.AccessDeniedException):
+            starter.list_dashboards(AwsAccountId=ACCOUNT)
+        # A key nobody has.
+        with pytest.raises(ClientError) as unknown:
+            start(signed_client(url, "AKIANOBODY"), "nobody")
+        assert error_code(unknown) == "UnrecognizedClientException"
+        assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
