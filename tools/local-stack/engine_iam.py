@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import threading
 from urllib.parse import parse_qs, urlparse
 
 from moto import settings
@@ -174,12 +175,18 @@ def _authorize_action(self, iam_request_cls, resource: str = "*") -> None:
         raise S3AccessDeniedError()
 
 
+_ENGINE_CREDENTIALS: dict | None = None
+
+
 def _engine_credentials() -> dict | None:
-    path = os.environ.get("LOCAL_ENGINE_CREDENTIALS")
-    if not path or not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
+    """The state machine role's keys, once the stack has written them (once, before any run)."""
+    global _ENGINE_CREDENTIALS
+    if _ENGINE_CREDENTIALS is None:
+        path = os.environ.get("LOCAL_ENGINE_CREDENTIALS")
+        if path and os.path.exists(path):
+            with open(path) as f:
+                _ENGINE_CREDENTIALS = json.load(f)
+    return _ENGINE_CREDENTIALS
 
 
 def install() -> None:
@@ -198,21 +205,32 @@ def install() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client as boto_client_module
 
     original = boto_client_module.boto_client_for
+    # moto's engine makes a boto3 client for every task it runs; making one
+    # (endpoint rules, an SSL context) was a tenth of the engine's time in
+    # the 1,000-recipient run. boto3's clients are thread-safe, so one per
+    # service, region and credentials serves every task.
+    clients = {}
+    clients_lock = threading.Lock()
 
     def boto_client_for(region, service, state_credentials=None):
-        client = original(region, service, state_credentials)
         credentials = _engine_credentials()
-        if credentials is None:
-            return client
-        return boto3.client(
-            service_name=service,
-            region_name=region,
-            endpoint_url=client.meta.endpoint_url,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            config=client.meta.config,
-        )
+        key = (region, service, credentials and credentials["AccessKeyId"])
+        with clients_lock:
+            client = clients.get(key)
+            if client is None:
+                client = original(region, service, state_credentials)
+                if credentials is not None:
+                    client = boto3.client(
+                        service_name=service,
+                        region_name=region,
+                        endpoint_url=client.meta.endpoint_url,
+                        aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"],
+                        config=client.meta.config,
+                    )
+                clients[key] = client
+        return client
 
     boto_client_module.boto_client_for = boto_client_for
     import sys

@@ -118,7 +118,10 @@ export async function slotState(stack, kind = 'snapshot') {
     ExpressionAttributeValues: { ':pk': { S: `waiters#${kind}` } },
     ConsistentRead: true,
   });
-  return { leases, waiters: Items.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };
+  // moto writes an item field by field: a waiter read halfway through its
+  // first write is left out, as the semaphore itself leaves it.
+  const whole = Items.filter((i) => i.sk?.S && i.run?.S && i.since?.N);
+  return { leases, waiters: whole.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };
 }
 
 /** `s3://bucket/key` -> { bucket, key }. */

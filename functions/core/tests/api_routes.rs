@@ -655,4 +655,21 @@ async fn a_cancellation_cut_short_is_finished_by_the_next_attempt() {
         409,
         "RunNotRunning",
     );
+
+    // A DELETE that finds the run still described as running (a stop not
+    // yet in effect) stops it again and keeps the finished cancellation.
+    api.executions.finish("run-1", "RUNNING");
+    assert_eq!(
+        api.handle(call("DELETE", "/exports/run-1")).await.status,
+        202
+    );
+    let record = api
+        .store
+        .json(BUCKET, "runs/api-runs/run-1/cancellation.json");
+    assert!(record["finished_at"].is_string(), "{record}");
+    assert_problem(
+        &api.handle(call("DELETE", "/exports/run-1")).await,
+        409,
+        "RunNotRunning",
+    );
 }

@@ -143,14 +143,22 @@ where
                 requested_at: format_rfc3339(now_epoch_seconds()),
                 finished_at: None,
             };
-            self.store
+            // Create-only: a second DELETE while the stop takes effect
+            // keeps the first record, and with it a cancellation already
+            // finished.
+            match self
+                .store
                 .put_json(
                     &place.bucket,
                     &layout::cancellation_key(&place.run_prefix),
                     serde_json::to_vec(&record).expect("a cancellation serializes"),
-                    PutMode::Overwrite,
+                    PutMode::CreateOnly,
                 )
-                .await?;
+                .await
+            {
+                Ok(()) | Err(StorageError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         self.executions
             .stop(
