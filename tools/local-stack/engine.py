@@ -29,9 +29,11 @@ from moto.server import main
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as worker_module,
 )
+from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.component.common.path import result_path as result_path_module
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.utils import json_path as json_path_module
+from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
 
 default_user_config["stepfunctions"]["execute_state_machine"] = True
 
@@ -71,6 +73,23 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 # jsonpath_ng's lexer and parser anew: the same few dozen paths, parsed once.
 json_path_module.parse = functools.lru_cache(maxsize=4096)(json_path_module.parse)
 result_path_module.parse = functools.lru_cache(maxsize=4096)(result_path_module.parse)
+
+# StopExecution: AWS describes the execution as ABORTED at once. moto's
+# engine sets a stop flag and reports ABORTED when the execution's thread
+# ends, which for a Distributed Map with thousands of children waiting on
+# task tokens is when their heartbeats time out, minutes later.
+_stop = ParserExecution.stop
+
+
+def _stop_at_once(self, stop_date, error, cause):
+    _stop(self, stop_date=stop_date, error=error, cause=cause)
+    if self.exec_status == ExecutionStatus.RUNNING:
+        self.exec_status = ExecutionStatus.ABORTED
+        self.stop_date = stop_date
+        self.error, self.cause = error, cause
+
+
+ParserExecution.stop = _stop_at_once
 
 # IAM: moto's check, and what the stack needs of it beyond (engine_iam.py).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
