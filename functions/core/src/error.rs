@@ -5,43 +5,11 @@ use lambda_runtime::Diagnostic;
 
 use crate::coordination::CoordinationError;
 use crate::error_name::ErrorName;
+use crate::events::EventsError;
+use crate::executions::ExecutionsError;
+use crate::quicksight::ApiError;
 use crate::storage::StorageError;
 use crate::validation::ValidationErrors;
-
-/// An error from QuickSight (or from reaching it), already classified.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct ApiError {
-    /// The stable name the state machine matches.
-    pub name: ErrorName,
-    /// The exception name QuickSight sent (`ThrottlingException`), or a short
-    /// description of a transport failure.
-    pub code: String,
-    pub message: String,
-}
-
-impl ApiError {
-    /// An error as QuickSight names it, for example `LimitExceededException`.
-    pub fn from_code(code: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            name: ErrorName::for_quicksight_code(code),
-            code: code.to_string(),
-            message: message.into(),
-        }
-    }
-
-    pub fn transport(message: impl Into<String>) -> Self {
-        ApiError {
-            name: ErrorName::Transport,
-            code: "TransportError".into(),
-            message: message.into(),
-        }
-    }
-
-    pub fn is(&self, name: ErrorName) -> bool {
-        self.name == name
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -80,6 +48,10 @@ pub enum ExportError {
     },
     #[error("{0}")]
     Coordination(#[from] CoordinationError),
+    #[error("{0}")]
+    Events(#[from] EventsError),
+    #[error("{0}")]
+    Executions(#[from] ExecutionsError),
     /// The recipient's deadline passed with work still to do.
     #[error("the recipient's deadline passed at {deadline}: {detail}")]
     DeadlinePassed { deadline: String, detail: String },
@@ -108,6 +80,14 @@ impl ExportError {
             }
             ExportError::Coordination(CoordinationError::Rejected { .. }) => {
                 ErrorName::CoordinationRejected
+            }
+            ExportError::Events(EventsError::Unavailable { .. }) => ErrorName::EventsUnavailable,
+            ExportError::Events(EventsError::Rejected { .. }) => ErrorName::EventsRejected,
+            ExportError::Executions(ExecutionsError::Unavailable { .. }) => {
+                ErrorName::ExecutionsUnavailable
+            }
+            ExportError::Executions(ExecutionsError::Rejected { .. }) => {
+                ErrorName::ExecutionsRejected
             }
             ExportError::DeadlinePassed { .. } => ErrorName::JobTimedOut,
             ExportError::CancellationIncomplete { .. } => ErrorName::CancellationIncomplete,

@@ -91,6 +91,20 @@ pub enum ErrorName {
     /// denied): not retried.
     #[strum(serialize = "Export.CoordinationRejected")]
     CoordinationRejected,
+    /// The event bus could not take an event now (no answer, throttled, an
+    /// entry it could not take): retried.
+    #[strum(serialize = "Export.EventsUnavailable")]
+    EventsUnavailable,
+    /// The event bus refused for good (no such bus, access denied).
+    #[strum(serialize = "Export.EventsRejected")]
+    EventsRejected,
+    /// Step Functions could not start, describe, list or stop a run now
+    /// (the API and finish-cancel only; no state matches it).
+    #[strum(serialize = "Export.ExecutionsUnavailable")]
+    ExecutionsUnavailable,
+    /// Step Functions refused such a call for good.
+    #[strum(serialize = "Export.ExecutionsRejected")]
+    ExecutionsRejected,
     /// Recorded, not raised: no outcome was written for a recipient (the run
     /// was stopped or failed first, or recording failed); the manifest says so
     /// rather than dropping the recipient.

@@ -5,6 +5,7 @@
 //! The Lambda binaries in `functions/*` are thin wrappers over [`steps`].
 
 pub mod api;
+pub mod aws;
 pub mod callbacks;
 pub mod coordination;
 pub mod error;
@@ -29,4 +30,5 @@ pub mod time;
 pub mod validation;
 pub mod wiring;
 
-pub use error::{ApiError, ExportError};
+pub use error::ExportError;
+pub use quicksight::ApiError;

@@ -352,6 +352,19 @@ impl RunSettings {
 
 /// The stack's export bucket (`EXPORT_BUCKET`): requests are read from it
 /// and every destination must be it.
+/// The coordination table's name from `COORDINATION_TABLE`.
+pub fn coordination_table_from_env() -> Result<String, ExportError> {
+    std::env::var("COORDINATION_TABLE")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ExportError::Configuration(
+                "COORDINATION_TABLE must name the stack's coordination table".to_string(),
+            )
+        })
+}
+
 pub fn export_bucket_from_env() -> Result<String, ExportError> {
     export_bucket_from_lookup(&|name| std::env::var(name).ok())
 }

@@ -7,15 +7,14 @@ use aws_config::SdkConfig;
 use crate::api::Api;
 use crate::callbacks::SfnCallbacks;
 use crate::coordination::DynamoCoordination;
-use crate::coordination::dynamodb::table_from_env;
 use crate::error::ExportError;
 use crate::events::EventBridgeEvents;
 use crate::executions::SfnExecutions;
 use crate::quicksight::budgeted::Budgeted;
 use crate::quicksight::sdk::{self, SdkSnapshotJobs};
 use crate::request_store::RequestReader;
-use crate::settings::SharedLimits;
 use crate::settings::{ApiSettings, DeliverySettings};
+use crate::settings::{SharedLimits, coordination_table_from_env};
 use crate::steps::announce::Announcer;
 use crate::steps::slots::SlotService;
 use crate::storage::S3Store;
@@ -39,8 +38,8 @@ impl Wiring {
     /// `COORDINATION_TABLE`.
     pub async fn from_env() -> Result<Self, ExportError> {
         let limits = SharedLimits::from_env()?;
-        let table = table_from_env()?;
-        let shared = sdk::load_aws_config().await;
+        let table = coordination_table_from_env()?;
+        let shared = crate::aws::load_aws_config().await;
         let coordination = DynamoCoordination::new(&shared, table);
         Ok(Wiring {
             shared,

@@ -13,9 +13,10 @@ use aws_sdk_quicksight::config::{Credentials, Region, SharedHttpClient};
 use aws_smithy_http_client::test_util::NeverClient;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 use aws_smithy_types::body::SdkBody;
+use export_core::aws::aws_config_loader;
 use export_core::error_name::ErrorName;
 use export_core::model::{FileFormat, FileGroup, SheetSelection};
-use export_core::quicksight::sdk::{SdkSnapshotJobs, aws_config_loader, quicksight_config};
+use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_config};
 use export_core::quicksight::{JobRef, JobStatus, SnapshotJobSpec, SnapshotJobs};
 
 async fn shared_config(http_client: SharedHttpClient) -> SdkConfig {

@@ -76,7 +76,7 @@ async fn job_seconds(args: &Args) -> f64 {
     else {
         fail("give --job-minutes, or --durations-table with --account-id and --dashboard-id");
     };
-    let shared = export_core::quicksight::sdk::load_aws_config().await;
+    let shared = export_core::aws::load_aws_config().await;
     let Some(region) = shared.region().map(|r| r.to_string()) else {
         fail("--durations-table needs a region (AWS_REGION)");
     };

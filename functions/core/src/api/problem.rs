@@ -7,6 +7,8 @@ use tracing::error;
 use super::ApiResponse;
 use crate::coordination::CoordinationError;
 use crate::error::ExportError;
+use crate::events::EventsError;
+use crate::executions::ExecutionsError;
 use crate::storage::StorageError;
 use crate::validation::ValidationErrors;
 
@@ -54,19 +56,41 @@ impl Problem {
     }
 }
 
-impl From<CoordinationError> for Problem {
-    fn from(error: CoordinationError) -> Self {
+impl Problem {
+    /// A call to a service the API depends on failed: 503 when trying
+    /// again may help, 500 otherwise. The details go to the log only.
+    fn service_failed(error: &dyn std::fmt::Display, transient: bool) -> Self {
         error!(%error, "a call the API depends on failed");
-        match error {
-            CoordinationError::Unavailable { .. } => Problem::new(
+        if transient {
+            Problem::new(
                 503,
                 "ServiceUnavailable",
                 "a service the API depends on did not answer; try again",
-            ),
-            CoordinationError::Rejected { .. } => {
-                Problem::new(500, "InternalError", "the API could not complete the call")
-            }
+            )
+        } else {
+            Problem::new(500, "InternalError", "the API could not complete the call")
         }
+    }
+}
+
+impl From<CoordinationError> for Problem {
+    fn from(error: CoordinationError) -> Self {
+        let transient = matches!(error, CoordinationError::Unavailable { .. });
+        Problem::service_failed(&error, transient)
+    }
+}
+
+impl From<EventsError> for Problem {
+    fn from(error: EventsError) -> Self {
+        let transient = matches!(error, EventsError::Unavailable { .. });
+        Problem::service_failed(&error, transient)
+    }
+}
+
+impl From<ExecutionsError> for Problem {
+    fn from(error: ExecutionsError) -> Self {
+        let transient = matches!(error, ExecutionsError::Unavailable { .. });
+        Problem::service_failed(&error, transient)
     }
 }
 
@@ -90,6 +114,8 @@ impl From<ExportError> for Problem {
             ExportError::InvalidRequest(errors) => Problem::invalid_request(&errors),
             ExportError::Storage(e) => e.into(),
             ExportError::Coordination(e) => e.into(),
+            ExportError::Events(e) => e.into(),
+            ExportError::Executions(e) => e.into(),
             other => {
                 error!(error = %other, "the API could not complete the call");
                 Problem::new(500, "InternalError", "the API could not complete the call")

@@ -9,7 +9,6 @@ use tracing::instrument;
 
 use super::{Delivery, TaskCallbacks};
 use crate::coordination::CoordinationError;
-use crate::coordination::dynamodb::classify;
 
 #[derive(Clone, Debug)]
 pub struct SfnCallbacks {
@@ -26,10 +25,6 @@ impl SfnCallbacks {
         SfnCallbacks {
             client: Client::from_conf(config),
         }
-    }
-
-    pub async fn from_env() -> Self {
-        Self::new(&crate::quicksight::sdk::load_aws_config().await)
     }
 }
 
@@ -58,7 +53,11 @@ impl TaskCallbacks for SfnCallbacks {
             {
                 Ok(Delivery::TaskGone)
             }
-            Err(e) => Err(classify("SendTaskSuccess", e)),
+            // Resuming a waiter is the semaphore's hand-over: coordination names it.
+            Err(e) => Err(CoordinationError::from_service(
+                "SendTaskSuccess",
+                crate::aws::classify(e),
+            )),
         }
     }
 }

@@ -10,6 +10,8 @@
 
 use std::future::Future;
 
+use crate::aws::{ServiceError, Verdict};
+
 pub mod dynamodb;
 pub mod memory;
 
@@ -103,6 +105,26 @@ pub enum CoordinationError {
         code: String,
         message: String,
     },
+}
+
+impl CoordinationError {
+    /// A DynamoDB or Step Functions failure as coordination names it:
+    /// transient ones (no answer, 5xx, throttling, a transaction conflict)
+    /// are `Unavailable` and retried, the rest `Rejected`.
+    pub fn from_service(operation: &'static str, error: ServiceError) -> Self {
+        match error.verdict(&[
+            "TransactionConflictException",
+            "InternalServerError",
+            "ServiceUnavailable",
+        ]) {
+            Verdict::Transient { message } => CoordinationError::Unavailable { operation, message },
+            Verdict::Refused { code, message } => CoordinationError::Rejected {
+                operation,
+                code,
+                message,
+            },
+        }
+    }
 }
 
 /// The slot semaphore's storage: leases and waiters per kind. Every write

@@ -8,9 +8,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use serde_json::Value;
 use tracing::instrument;
 
-use super::{EventSink, SOURCE};
-use crate::coordination::CoordinationError;
-use crate::coordination::dynamodb::classify;
+use super::{EventSink, EventsError, SOURCE};
 
 #[derive(Clone, Debug)]
 pub struct EventBridgeEvents {
@@ -34,11 +32,7 @@ impl EventBridgeEvents {
 
 impl EventSink for EventBridgeEvents {
     #[instrument(skip(self, detail), level = "debug")]
-    async fn publish(
-        &self,
-        detail_type: &'static str,
-        detail: Value,
-    ) -> Result<(), CoordinationError> {
+    async fn publish(&self, detail_type: &'static str, detail: Value) -> Result<(), EventsError> {
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus)
             .source(SOURCE)
@@ -47,11 +41,11 @@ impl EventSink for EventBridgeEvents {
             .build();
         let output = Box::pin(self.client.put_events().entries(entry).send())
             .await
-            .map_err(|e| classify("PutEvents", e))?;
+            .map_err(|e| EventsError::from_service("PutEvents", crate::aws::classify(e)))?;
         // PutEvents answers 200 with per-entry failures.
         if output.failed_entry_count() > 0 {
             let entry = output.entries().first();
-            return Err(CoordinationError::Unavailable {
+            return Err(EventsError::Unavailable {
                 operation: "PutEvents",
                 message: format!(
                     "the event was not accepted: {} {}",

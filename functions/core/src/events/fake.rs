@@ -4,8 +4,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::EventSink;
-use crate::coordination::CoordinationError;
+use super::{EventSink, EventsError};
 
 #[derive(Default)]
 pub struct FakeEvents {
@@ -24,11 +23,7 @@ impl FakeEvents {
 }
 
 impl EventSink for FakeEvents {
-    async fn publish(
-        &self,
-        detail_type: &'static str,
-        detail: Value,
-    ) -> Result<(), CoordinationError> {
+    async fn publish(&self, detail_type: &'static str, detail: Value) -> Result<(), EventsError> {
         self.published
             .lock()
             .unwrap()

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use crate::coordination::CoordinationError;
+use crate::aws::{ServiceError, Verdict};
 
 pub mod eventbridge;
 pub mod fake;
@@ -26,5 +26,37 @@ pub trait EventSink: Send + Sync {
         &self,
         detail_type: &'static str,
         detail: Value,
-    ) -> impl Future<Output = Result<(), CoordinationError>> + Send;
+    ) -> impl Future<Output = Result<(), EventsError>> + Send;
+}
+
+/// The bus did not take an event.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventsError {
+    /// No answer, a 5xx, throttling, or an entry EventBridge could not take
+    /// now: the step is retried (`Export.EventsUnavailable`).
+    #[error("the event bus could not take {operation} now: {message}")]
+    Unavailable {
+        operation: &'static str,
+        message: String,
+    },
+    /// Refused for good (no such bus, access denied): `Export.EventsRejected`.
+    #[error("the event bus refused {operation}: {code}: {message}")]
+    Rejected {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
+}
+
+impl EventsError {
+    pub fn from_service(operation: &'static str, error: ServiceError) -> Self {
+        match error.verdict(&[]) {
+            Verdict::Transient { message } => EventsError::Unavailable { operation, message },
+            Verdict::Refused { code, message } => EventsError::Rejected {
+                operation,
+                code,
+                message,
+            },
+        }
+    }
 }

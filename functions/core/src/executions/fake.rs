@@ -3,8 +3,7 @@
 
 use std::sync::Mutex;
 
-use super::{ExecutionInfo, ExecutionPage, ExecutionSummary, Executions, Started};
-use crate::coordination::CoordinationError;
+use super::{ExecutionInfo, ExecutionPage, ExecutionSummary, Executions, ExecutionsError, Started};
 
 #[derive(Default)]
 pub struct FakeExecutions {
@@ -35,7 +34,7 @@ impl FakeExecutions {
 }
 
 impl Executions for FakeExecutions {
-    async fn start(&self, name: &str, input: String) -> Result<Started, CoordinationError> {
+    async fn start(&self, name: &str, input: String) -> Result<Started, ExecutionsError> {
         let mut executions = self.executions.lock().unwrap();
         if executions.iter().any(|e| e.name == name) {
             return Ok(Started::AlreadyExists);
@@ -55,7 +54,7 @@ impl Executions for FakeExecutions {
         Ok(Started::New { arn })
     }
 
-    async fn describe(&self, name: &str) -> Result<Option<ExecutionInfo>, CoordinationError> {
+    async fn describe(&self, name: &str) -> Result<Option<ExecutionInfo>, ExecutionsError> {
         let executions = self.executions.lock().unwrap();
         Ok(executions.iter().find(|e| e.name == name).cloned())
     }
@@ -65,7 +64,7 @@ impl Executions for FakeExecutions {
         status: Option<&str>,
         next_token: Option<&str>,
         limit: u32,
-    ) -> Result<ExecutionPage, CoordinationError> {
+    ) -> Result<ExecutionPage, ExecutionsError> {
         let executions = self.executions.lock().unwrap();
         let skip: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
         let matching: Vec<ExecutionSummary> = executions
@@ -92,7 +91,7 @@ impl Executions for FakeExecutions {
         })
     }
 
-    async fn stop(&self, name: &str, error: &str, cause: &str) -> Result<(), CoordinationError> {
+    async fn stop(&self, name: &str, error: &str, cause: &str) -> Result<(), ExecutionsError> {
         let mut executions = self.executions.lock().unwrap();
         if let Some(e) = executions
             .iter_mut()

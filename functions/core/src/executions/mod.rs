@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use crate::coordination::CoordinationError;
+use crate::aws::{ServiceError, Verdict};
 
 pub mod fake;
 pub mod sfn;
@@ -69,13 +69,13 @@ pub trait Executions: Send + Sync {
         &self,
         name: &str,
         input: String,
-    ) -> impl Future<Output = Result<Started, CoordinationError>> + Send;
+    ) -> impl Future<Output = Result<Started, ExecutionsError>> + Send;
 
     /// `None` for an execution that does not exist.
     fn describe(
         &self,
         name: &str,
-    ) -> impl Future<Output = Result<Option<ExecutionInfo>, CoordinationError>> + Send;
+    ) -> impl Future<Output = Result<Option<ExecutionInfo>, ExecutionsError>> + Send;
 
     /// Newest first; `status` one of [`STATUSES`].
     fn list(
@@ -83,12 +83,45 @@ pub trait Executions: Send + Sync {
         status: Option<&str>,
         next_token: Option<&str>,
         limit: u32,
-    ) -> impl Future<Output = Result<ExecutionPage, CoordinationError>> + Send;
+    ) -> impl Future<Output = Result<ExecutionPage, ExecutionsError>> + Send;
 
     fn stop(
         &self,
         name: &str,
         error: &str,
         cause: &str,
-    ) -> impl Future<Output = Result<(), CoordinationError>> + Send;
+    ) -> impl Future<Output = Result<(), ExecutionsError>> + Send;
+}
+
+/// Step Functions did not do what the API asked of the state machine.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutionsError {
+    /// No answer, a 5xx or throttling: the caller may try again
+    /// (`Export.ExecutionsUnavailable`, the API's 503).
+    #[error("Step Functions could not serve {operation} now: {message}")]
+    Unavailable {
+        operation: &'static str,
+        message: String,
+    },
+    /// Refused for good (access denied, no such state machine):
+    /// `Export.ExecutionsRejected`, the API's 500.
+    #[error("Step Functions refused {operation}: {code}: {message}")]
+    Rejected {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
+}
+
+impl ExecutionsError {
+    pub fn from_service(operation: &'static str, error: ServiceError) -> Self {
+        match error.verdict(&[]) {
+            Verdict::Transient { message } => ExecutionsError::Unavailable { operation, message },
+            Verdict::Refused { code, message } => ExecutionsError::Rejected {
+                operation,
+                code,
+                message,
+            },
+        }
+    }
 }

@@ -9,9 +9,7 @@ use aws_sdk_sfn::primitives::DateTime;
 use aws_sdk_sfn::types::ExecutionStatus;
 use tracing::instrument;
 
-use super::{ExecutionInfo, ExecutionPage, ExecutionSummary, Executions, Started};
-use crate::coordination::CoordinationError;
-use crate::coordination::dynamodb::classify;
+use super::{ExecutionInfo, ExecutionPage, ExecutionSummary, Executions, ExecutionsError, Started};
 use crate::time::format_rfc3339;
 
 #[derive(Clone, Debug)]
@@ -49,7 +47,7 @@ fn time(t: Option<&DateTime>) -> Option<String> {
 
 impl Executions for SfnExecutions {
     #[instrument(skip(self, input), level = "debug")]
-    async fn start(&self, name: &str, input: String) -> Result<Started, CoordinationError> {
+    async fn start(&self, name: &str, input: String) -> Result<Started, ExecutionsError> {
         let result = Box::pin(
             self.client
                 .start_execution()
@@ -66,12 +64,15 @@ impl Executions for SfnExecutions {
             Err(SdkError::ServiceError(s)) if s.err().code() == Some("ExecutionAlreadyExists") => {
                 Ok(Started::AlreadyExists)
             }
-            Err(e) => Err(classify("StartExecution", e)),
+            Err(e) => Err(ExecutionsError::from_service(
+                "StartExecution",
+                crate::aws::classify(e),
+            )),
         }
     }
 
     #[instrument(skip(self), level = "debug")]
-    async fn describe(&self, name: &str) -> Result<Option<ExecutionInfo>, CoordinationError> {
+    async fn describe(&self, name: &str) -> Result<Option<ExecutionInfo>, ExecutionsError> {
         let result = Box::pin(
             self.client
                 .describe_execution()
@@ -84,7 +85,12 @@ impl Executions for SfnExecutions {
             Err(SdkError::ServiceError(s)) if s.err().code() == Some("ExecutionDoesNotExist") => {
                 return Ok(None);
             }
-            Err(e) => return Err(classify("DescribeExecution", e)),
+            Err(e) => {
+                return Err(ExecutionsError::from_service(
+                    "DescribeExecution",
+                    crate::aws::classify(e),
+                ));
+            }
         };
         Ok(Some(ExecutionInfo {
             arn: output.execution_arn().to_string(),
@@ -105,7 +111,7 @@ impl Executions for SfnExecutions {
         status: Option<&str>,
         next_token: Option<&str>,
         limit: u32,
-    ) -> Result<ExecutionPage, CoordinationError> {
+    ) -> Result<ExecutionPage, ExecutionsError> {
         let output = Box::pin(
             self.client
                 .list_executions()
@@ -116,7 +122,7 @@ impl Executions for SfnExecutions {
                 .send(),
         )
         .await
-        .map_err(|e| classify("ListExecutions", e))?;
+        .map_err(|e| ExecutionsError::from_service("ListExecutions", crate::aws::classify(e)))?;
         Ok(ExecutionPage {
             executions: output
                 .executions()
@@ -133,7 +139,7 @@ impl Executions for SfnExecutions {
     }
 
     #[instrument(skip(self, cause), level = "debug")]
-    async fn stop(&self, name: &str, error: &str, cause: &str) -> Result<(), CoordinationError> {
+    async fn stop(&self, name: &str, error: &str, cause: &str) -> Result<(), ExecutionsError> {
         Box::pin(
             self.client
                 .stop_execution()
@@ -143,7 +149,7 @@ impl Executions for SfnExecutions {
                 .send(),
         )
         .await
-        .map_err(|e| classify("StopExecution", e))?;
+        .map_err(|e| ExecutionsError::from_service("StopExecution", crate::aws::classify(e)))?;
         Ok(())
     }
 }

@@ -9,12 +9,12 @@ use std::time::Duration;
 use serde_json::json;
 use tracing::debug;
 
+use super::ApiError;
 use super::bundles::{
     AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
 };
 use super::{JobDescription, JobRef, JobResult, SnapshotJobSpec, SnapshotJobs, StartedJob};
 use crate::coordination::{CallBudget, CoordinationError};
-use crate::error::ApiError;
 use crate::error_name::ErrorName;
 use crate::metrics::{self, Metric};
 use crate::time::now_epoch_ms;

@@ -5,8 +5,8 @@
 
 use std::future::Future;
 
+use super::ApiError;
 use super::{JobStatus, StartedJob};
-use crate::error::ApiError;
 use crate::model::{BundleFormat, BundleIssue, CloudFormationOverrides};
 
 /// Everything QuickSight needs to start one bundle's export.

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+use super::ApiError;
 use super::bundles::{
     AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
 };
@@ -11,7 +12,6 @@ use super::{
     JobConfigurationSummary, JobDescription, JobRef, JobResult, JobStatus, SnapshotJobSpec,
     SnapshotJobs, StartedJob,
 };
-use crate::error::ApiError;
 use crate::model::BundleIssue;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -5,14 +5,16 @@
 
 use std::future::Future;
 
-use crate::error::ApiError;
 use crate::model::{DashboardParameters, ErrorDetail, FileGroup, RlsTag};
 
 pub mod budgeted;
 pub mod bundles;
+pub mod error;
 pub mod fake;
 pub mod sdk;
 mod sdk_bundles;
+
+pub use error::ApiError;
 
 /// Everything QuickSight needs to start one recipient's job.
 #[derive(Clone, Debug)]

@@ -1,50 +1,26 @@
 //! The real adapter: `aws-sdk-quicksight`, built so that it does not retry
 //! on its own and can be pointed at a local endpoint.
 
-use std::time::Duration;
-
-use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_config::{SdkConfig, retry::RetryConfig};
 use aws_sdk_quicksight::Client;
 use aws_sdk_quicksight::config::Region;
 use aws_sdk_quicksight::config::http::HttpResponse;
-use aws_sdk_quicksight::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_quicksight::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_quicksight::types as qs;
 use tracing::instrument;
 
+use super::ApiError;
 use super::{
     FileGroupResult, JobConfigurationSummary, JobDescription, JobRef, JobResult, JobStatus,
     SnapshotJobSpec, SnapshotJobs, StartedJob,
 };
-use crate::error::ApiError;
+use crate::aws::ServiceError;
 use crate::error_name::ErrorName;
 use crate::model::{ErrorDetail, SelectionScope};
 
 /// Our own endpoint setting, for local runs. The SDK also reads the standard
 /// `AWS_ENDPOINT_URL_QUICKSIGHT` by itself.
 pub const ENDPOINT_ENV: &str = "QUICKSIGHT_ENDPOINT_URL";
-
-/// How long one call may take before it fails as a transport error that the
-/// state machine retries.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Loads the shared AWS configuration once, at init, with SDK retries off.
-pub async fn load_aws_config() -> SdkConfig {
-    aws_config_loader().load().await
-}
-
-/// What [`load_aws_config`] loads, before loading: tests add a mock HTTP
-/// client, a region and credentials to the functions' own settings.
-pub fn aws_config_loader() -> aws_config::ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .build(),
-        )
-}
 
 /// A QuickSight client from `shared`, with one attempt per call (the state
 /// machine owns retries: two retry layers would multiply) and an optional
@@ -65,14 +41,6 @@ pub fn quicksight_config(
         builder = builder.endpoint_url(url);
     }
     builder
-}
-
-/// The client the Lambda functions use: shared config from the environment,
-/// endpoint from `QUICKSIGHT_ENDPOINT_URL` when set.
-pub async fn quicksight_client_from_env() -> Client {
-    let shared = load_aws_config().await;
-    let endpoint = std::env::var(ENDPOINT_ENV).ok().filter(|s| !s.is_empty());
-    quicksight_client(&shared, endpoint.as_deref())
 }
 
 /// [`SnapshotJobs`] over the real SDK client.
@@ -110,37 +78,36 @@ pub fn classify<E>(error: SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let details = || DisplayErrorContext(&error).to_string();
-    match &error {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            let status = service.raw().status().as_u16();
-            match err.code() {
-                Some(code) => {
-                    let mut api = ApiError::from_code(code, err.message().unwrap_or_default());
-                    // A server-side failure under a name this version does
-                    // not know: retried like InternalFailure (safe, as every
-                    // call is idempotent), never taken for bad input.
-                    if api.name == ErrorName::Unrecognized && status >= 500 {
-                        api.name = ErrorName::InternalFailure;
-                    }
-                    api
+    match crate::aws::classify(error) {
+        ServiceError::Answered {
+            status,
+            code,
+            message,
+            details,
+        } => match code {
+            Some(code) => {
+                let mut api = ApiError::from_code(&code, message);
+                // A server-side failure under a name this version does
+                // not know: retried like InternalFailure (safe, as every
+                // call is idempotent), never taken for bad input.
+                if api.name == ErrorName::Unrecognized && status >= 500 {
+                    api.name = ErrorName::InternalFailure;
                 }
-                None if status >= 500 => ApiError::transport(format!(
-                    "QuickSight answered HTTP {status} without an error code: {}",
-                    details()
-                )),
-                // A success status whose body the SDK could not read.
-                None if status < 400 => unreadable(details()),
-                None => ApiError::from_code(
-                    "UnknownError",
-                    format!("HTTP {status} without an error code: {}", details()),
-                ),
+                api
             }
-        }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ApiError::transport(details()),
-        SdkError::ResponseError(_) => unreadable(details()),
-        _ => ApiError::from_code("UnknownError", details()),
+            None if status >= 500 => ApiError::transport(format!(
+                "QuickSight answered HTTP {status} without an error code: {details}"
+            )),
+            // A success status whose body the SDK could not read.
+            None if status < 400 => unreadable(details),
+            None => ApiError::from_code(
+                "UnknownError",
+                format!("HTTP {status} without an error code: {details}"),
+            ),
+        },
+        ServiceError::NoAnswer { details } => ApiError::transport(details),
+        ServiceError::Unreadable { details } => unreadable(details),
+        ServiceError::NotSent { details } => ApiError::from_code("UnknownError", details),
     }
 }
 

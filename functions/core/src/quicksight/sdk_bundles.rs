@@ -4,12 +4,12 @@
 use aws_sdk_quicksight::types as qs;
 use tracing::instrument;
 
+use super::ApiError;
 use super::bundles::{
     AssetBundles, BundleDescription, BundleExportSpec, BundleJobRef, DashboardPage,
 };
 use super::sdk::{SdkSnapshotJobs, build_error, classify, region_override};
 use super::{JobStatus, StartedJob};
-use crate::error::ApiError;
 use crate::model::{BundleIssue, CloudFormationOverrides};
 
 fn overrides_to_sdk(

@@ -24,7 +24,7 @@ use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::{DurationLog, SlotKind, SlotTable, dashboard_key};
-use crate::error::{ApiError, ExportError};
+use crate::error::ExportError;
 use crate::error_name::ErrorName;
 use crate::events::EventSink;
 use crate::job_id::{JobBinding, readable, snapshot_job_id};
@@ -35,6 +35,7 @@ use crate::model::{
     RecipientRef, RunRecord, RunRef, StartJobInput, StoredBundle,
 };
 use crate::pacing::first_check_seconds;
+use crate::quicksight::ApiError;
 use crate::quicksight::JobStatus;
 use crate::quicksight::bundles::{AssetBundles, BundleExportSpec, BundleJobRef};
 use crate::request_store::parse_backup_request;

@@ -4,8 +4,9 @@
 //! times that takes; past the deadline the refusal becomes
 //! `Export.JobTimedOut`, which is recorded, not retried.
 
-use crate::error::{ApiError, ExportError};
+use crate::error::ExportError;
 use crate::error_name::ErrorName;
+use crate::quicksight::ApiError;
 use crate::time::format_rfc3339;
 
 /// Refuses to make a call past the deadline.

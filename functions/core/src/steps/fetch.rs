@@ -11,11 +11,12 @@ use super::record::record_outcome;
 use super::slots::{SlotService, holder_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
-use crate::error::{ApiError, ExportError};
+use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::model::{
     ErrorDetail, FetchedResult, FileOutcome, JobStepInput, OutcomeStatus, RecipientOutcome,
 };
+use crate::quicksight::ApiError;
 use crate::quicksight::{JobStatus, SnapshotJobs};
 use crate::settings::MAX_JOB_ATTEMPTS;
 use crate::storage::DownloadLinks;

@@ -7,12 +7,13 @@ use tracing::{info, warn};
 
 use super::deadline::{ensure_before, refusal_until};
 use crate::coordination::{DurationLog, dashboard_key};
-use crate::error::{ApiError, ExportError};
+use crate::error::ExportError;
 use crate::error_name::ErrorName;
 use crate::job_id::{JobBinding, snapshot_job_id};
 use crate::layout;
 use crate::model::{JobHandle, Recipient, StartJobInput};
 use crate::pacing::{RECENT_JOBS, expected_seconds, first_check_seconds};
+use crate::quicksight::ApiError;
 use crate::quicksight::{JobRef, SnapshotJobSpec, SnapshotJobs};
 use crate::redact::SecretValues;
 use crate::request_store::RequestReader;

@@ -5,10 +5,12 @@
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tracing::instrument;
 
 use aws_sdk_s3::presigning::PresigningConfig;
+
+use crate::aws::ServiceError;
 
 use super::{DownloadLinks, KeyPage, ObjectStore, PutMode, StorageError, StoredObject};
 
@@ -37,11 +39,6 @@ impl S3Store {
 
     pub fn from_client(client: aws_sdk_s3::Client) -> Self {
         S3Store { client }
-    }
-
-    pub async fn from_env() -> Self {
-        let shared = crate::quicksight::sdk::load_aws_config().await;
-        Self::new(&shared, endpoint_from_env().as_deref())
     }
 }
 
@@ -77,11 +74,14 @@ where
         key: key.clone(),
         message,
     };
-    match &error {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or_default().to_string();
-            let message = service.err().message().unwrap_or_default().to_string();
+    match crate::aws::classify(error) {
+        ServiceError::Answered {
+            status,
+            code,
+            message,
+            ..
+        } => {
+            let code = code.unwrap_or_default();
             match (status, code.as_str()) {
                 (404, "NoSuchKey" | "NotFound") => StorageError::NotFound { bucket, key },
                 (412, _) => StorageError::ConditionFailed {
@@ -107,15 +107,15 @@ where
                 },
             }
         }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            unavailable(DisplayErrorContext(&error).to_string())
+        ServiceError::NoAnswer { details } | ServiceError::Unreadable { details } => {
+            unavailable(details)
         }
-        _ => StorageError::Rejected {
+        ServiceError::NotSent { details } => StorageError::Rejected {
             operation,
             bucket,
             key,
             code: "RequestNotBuilt".into(),
-            message: DisplayErrorContext(&error).to_string(),
+            message: details,
         },
     }
 }

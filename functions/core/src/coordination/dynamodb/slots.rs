@@ -1,91 +1,18 @@
-//! The coordination table over `aws-sdk-dynamodb`. One table, keys `pk` and
-//! `sk` (strings), items:
-//!
-//! ```text
-//! pk = slots#<kind>          sk = leases      leases: map holder -> {run, recipient, granted, expires}
-//! pk = waiters#<kind>        sk = <holder>    token, run, recipient, since, lease_seconds
-//! pk = budget#quicksight     sk = calls       slot: the last call slot reserved
-//! pk = durations#<dashboard> sk = <ms>#<job>  seconds, expires_at (TTL)
-//! ```
-//!
-//! The leases of a kind are one item, so that "fewer than the cap" is one
-//! conditional write (`size(leases) < :cap`); the cap is at most a few
-//! dozen, far from DynamoDB's 400 KB item limit.
+//! [`SlotTable`] over the coordination table: the leases of a kind in one
+//! item (so "fewer than the cap" is one conditional write), one item per
+//! waiter.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
 
-use aws_config::SdkConfig;
-use aws_config::retry::RetryConfig;
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use tracing::{instrument, warn};
 
-use super::{
-    CallBudget, CoordinationError, DurationLog, Holder, Lease, SlotKind, SlotTable, Waiter,
-};
-use crate::error::ExportError;
-
-/// Duration records are kept a day (the table's TTL attribute).
-const DURATION_TTL_SECONDS: u64 = 86_400;
-
-/// The table's name from `COORDINATION_TABLE`.
-pub fn table_from_env() -> Result<String, ExportError> {
-    std::env::var("COORDINATION_TABLE")
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ExportError::Configuration(
-                "COORDINATION_TABLE must name the stack's coordination table".to_string(),
-            )
-        })
-}
-
-#[derive(Clone, Debug)]
-pub struct DynamoCoordination {
-    client: Client,
-    table: String,
-    /// The kinds whose leases item this instance has made sure exists: a
-    /// lease is written into it (`SET leases.#h`), which needs the map.
-    ready: Arc<Mutex<HashSet<SlotKind>>>,
-}
+use super::{DynamoCoordination, classify, int, is_condition_failed, number, text};
+use crate::coordination::{CoordinationError, Holder, Lease, SlotKind, SlotTable, Waiter};
 
 impl DynamoCoordination {
-    /// A client from the shared configuration. Unlike QuickSight's, it
-    /// retries (3 attempts): coordination calls are cheap and frequent, and
-    /// a throttled write should not cost a state transition. The endpoint
-    /// comes from the standard `AWS_ENDPOINT_URL_DYNAMODB` when set.
-    pub fn new(shared: &SdkConfig, table: impl Into<String>) -> Self {
-        let config = aws_sdk_dynamodb::config::Builder::from(shared)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .build();
-        Self::from_client(Client::from_conf(config), table)
-    }
-
-    pub fn from_client(client: Client, table: impl Into<String>) -> Self {
-        DynamoCoordination {
-            client,
-            table: table.into(),
-            ready: Arc::default(),
-        }
-    }
-
-    pub async fn from_env() -> Result<Self, ExportError> {
-        let table = table_from_env()?;
-        let shared = crate::quicksight::sdk::load_aws_config().await;
-        Ok(Self::new(&shared, table))
-    }
-
-    fn key(&self, pk: String, sk: String) -> HashMap<String, AttributeValue> {
-        HashMap::from([
-            ("pk".to_string(), AttributeValue::S(pk)),
-            ("sk".to_string(), AttributeValue::S(sk)),
-        ])
-    }
-
     /// Creates the empty leases item of a kind unless it exists, once per
     /// instance.
     async fn ensure_leases_item(&self, kind: SlotKind) -> Result<(), CoordinationError> {
@@ -142,21 +69,12 @@ impl DynamoCoordination {
         }
     }
 }
-
 fn leases_pk(kind: SlotKind) -> String {
     format!("slots#{}", kind.as_str())
 }
 
 fn waiters_pk(kind: SlotKind) -> String {
     format!("waiters#{}", kind.as_str())
-}
-
-fn durations_pk(dashboard: &str) -> String {
-    format!("durations#{dashboard}")
-}
-
-fn number(n: u64) -> AttributeValue {
-    AttributeValue::N(n.to_string())
 }
 
 fn lease_value(lease: &Lease) -> AttributeValue {
@@ -172,81 +90,6 @@ fn lease_value(lease: &Lease) -> AttributeValue {
         ("granted".to_string(), number(lease.granted_at_ms)),
         ("expires".to_string(), number(lease.expires_at_ms)),
     ]))
-}
-
-fn text(map: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
-    map.get(name).and_then(|v| v.as_s().ok()).cloned()
-}
-
-fn int(map: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
-    map.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse::<f64>().ok())
-        .map(|n| n as u64)
-}
-
-fn malformed(operation: &'static str, what: &str) -> CoordinationError {
-    CoordinationError::Rejected {
-        operation,
-        code: "MalformedItem".into(),
-        message: format!("the coordination table holds a malformed {what}"),
-    }
-}
-
-fn is_condition_failed<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
-    matches!(error, SdkError::ServiceError(s) if s.err().code() == Some("ConditionalCheckFailedException"))
-}
-
-/// Sorts a DynamoDB (or Step Functions) failure into retried or final.
-pub fn classify<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> CoordinationError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let details = DisplayErrorContext(&error).to_string();
-    match &error {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or_default().to_string();
-            let transient = status >= 500
-                || status == 429
-                || matches!(
-                    code.as_str(),
-                    "ProvisionedThroughputExceededException"
-                        | "ThrottlingException"
-                        | "RequestLimitExceeded"
-                        | "TransactionConflictException"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                );
-            if transient {
-                CoordinationError::Unavailable {
-                    operation,
-                    message: format!("HTTP {status} {code}: {details}"),
-                }
-            } else {
-                CoordinationError::Rejected {
-                    operation,
-                    code: if code.is_empty() {
-                        format!("HTTP {status}")
-                    } else {
-                        code
-                    },
-                    message: service.err().message().unwrap_or_default().to_string(),
-                }
-            }
-        }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            CoordinationError::Unavailable {
-                operation,
-                message: details,
-            }
-        }
-        _ => CoordinationError::Rejected {
-            operation,
-            code: "RequestNotBuilt".into(),
-            message: details,
-        },
-    }
 }
 
 impl SlotTable for DynamoCoordination {
@@ -436,111 +279,5 @@ impl SlotTable for DynamoCoordination {
             Err(e) if is_condition_failed(&e) => Ok(false),
             Err(e) => Err(classify("DeleteItem", e)),
         }
-    }
-}
-
-impl DynamoCoordination {
-    /// `ADD slot 1`: the next call slot, unique to this caller.
-    async fn next_slot(&self) -> Result<u64, CoordinationError> {
-        let output = Box::pin(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(self.key("budget#quicksight".into(), "calls".into())))
-                .update_expression("ADD slot :one")
-                .expression_attribute_values(":one", number(1))
-                .return_values(ReturnValue::UpdatedNew)
-                .send(),
-        )
-        .await
-        .map_err(|e| classify("UpdateItem", e))?;
-        output
-            .attributes()
-            .and_then(|a| int(a, "slot"))
-            .ok_or_else(|| malformed("UpdateItem", "call budget"))
-    }
-}
-
-impl CallBudget for DynamoCoordination {
-    /// Each call takes the next slot of `spacing_ms`. After a quiet spell
-    /// the counter is behind the clock; it is then moved to now first, so a
-    /// burst that follows is spaced rather than let through at once.
-    #[instrument(skip(self), level = "debug")]
-    async fn reserve(&self, spacing_ms: u64, now_ms: u64) -> Result<u64, CoordinationError> {
-        let spacing = spacing_ms.max(1);
-        let slot = self.next_slot().await?;
-        let now_slot = now_ms / spacing;
-        if slot + 1 >= now_slot {
-            return Ok(slot * spacing);
-        }
-        let result = Box::pin(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(self.key("budget#quicksight".into(), "calls".into())))
-                .update_expression("SET slot = :now")
-                .condition_expression("slot < :now")
-                .expression_attribute_values(":now", number(now_slot))
-                .send(),
-        )
-        .await;
-        match result {
-            Ok(_) => {}
-            Err(e) if is_condition_failed(&e) => {}
-            Err(e) => return Err(classify("UpdateItem", e)),
-        }
-        Ok(self.next_slot().await?.max(now_slot) * spacing)
-    }
-}
-
-impl DurationLog for DynamoCoordination {
-    #[instrument(skip(self), level = "debug")]
-    async fn record(
-        &self,
-        dashboard: &str,
-        snapshot_job_id: &str,
-        finished_at_ms: u64,
-        seconds: f64,
-    ) -> Result<(), CoordinationError> {
-        let mut item = self.key(
-            durations_pk(dashboard),
-            format!("{finished_at_ms:015}#{snapshot_job_id}"),
-        );
-        item.insert("seconds".into(), AttributeValue::N(format!("{seconds:.3}")));
-        item.insert(
-            "expires_at".into(),
-            number(finished_at_ms / 1000 + DURATION_TTL_SECONDS),
-        );
-        Box::pin(
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send(),
-        )
-        .await
-        .map_err(|e| classify("PutItem", e))?;
-        Ok(())
-    }
-
-    #[instrument(skip(self), level = "debug")]
-    async fn recent(&self, dashboard: &str, limit: usize) -> Result<Vec<f64>, CoordinationError> {
-        let output = Box::pin(
-            self.client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(durations_pk(dashboard)))
-                .scan_index_forward(false)
-                .limit(limit as i32)
-                .send(),
-        )
-        .await
-        .map_err(|e| classify("Query", e))?;
-        Ok(output
-            .items()
-            .iter()
-            .filter_map(|item| item.get("seconds")?.as_n().ok()?.parse::<f64>().ok())
-            .collect())
     }
 }
