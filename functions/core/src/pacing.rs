@@ -4,7 +4,7 @@
 //! the result) instead of a poll every interval. Without history, the run's
 //! settings (`FirstPollSeconds`, `PollIntervalSeconds`) apply.
 
-use crate::settings::RunSettings;
+use crate::model::RunSettings;
 
 /// Recent jobs the estimate is taken from.
 pub const RECENT_JOBS: usize = 20;

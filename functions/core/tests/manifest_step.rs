@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use export_core::error_name::ErrorName;
+use export_core::model::ManifestInput;
 use export_core::model::{OutcomeStatus, RecipientRef, RecordFailureInput, StepFailure};
-use export_core::steps::manifest::ManifestInput;
 use export_core::steps::{self};
 use export_core::storage::StorageError;
 

@@ -13,8 +13,9 @@ use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::layout;
 use crate::model::OutcomeStatus;
+use crate::model::{Manifest, ManifestInput};
 use crate::request_store::parse_request;
-use crate::steps::manifest::{Manifest, ManifestInput, write_manifest};
+use crate::steps::manifest::write_manifest;
 use crate::storage::{DownloadLinks, ObjectStore};
 
 impl<E, S, T, C, V> Api<E, S, T, C, V>

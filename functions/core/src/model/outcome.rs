@@ -4,9 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::job::JobHandle;
-use super::run::{RecipientRef, RunRef};
-
 /// An error QuickSight (or this project) reported for a job or a file, kept
 /// as it came: unknown types are never dropped.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -68,27 +65,4 @@ impl RecipientOutcome {
     pub fn has_file_errors(&self) -> bool {
         self.files.iter().any(|f| !f.errors.is_empty())
     }
-}
-
-/// A Catch's record of a failed step, as Step Functions writes it: `Error` is
-/// the errorType, `Cause` the Lambda error payload as a JSON string (or text).
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-pub struct StepFailure {
-    #[serde(rename = "Error")]
-    pub error: String,
-    #[serde(rename = "Cause", default)]
-    pub cause: Option<String>,
-}
-
-/// Input of `record-failure`.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-pub struct RecordFailureInput {
-    pub run: RunRef,
-    pub recipient: RecipientRef,
-    /// The attempt that failed (2 after QuickSight asked for a re-run).
-    pub attempt: u32,
-    /// The job of this attempt, when one was started before the failure.
-    #[serde(default)]
-    pub job: Option<JobHandle>,
-    pub failure: StepFailure,
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::settings::RunSettings;
+use super::settings::RunSettings;
 
 /// An S3 object.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]

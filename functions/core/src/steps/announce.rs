@@ -78,7 +78,7 @@ impl<V: EventSink> Announcer<V> {
         links: &L,
         bucket: &str,
         run_id: &str,
-        counts: &crate::steps::manifest::Counts,
+        counts: &crate::model::Counts,
         manifest_uri: &str,
     ) -> Result<(), ExportError> {
         let link = link_for(links, bucket, manifest_uri, self.link_expiry).await?;

@@ -8,7 +8,6 @@
 //! finished, failed or stopped (docs/request.md, "Writing a manifest again").
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use super::announce::Announcer;
@@ -17,8 +16,8 @@ use crate::error_name::ErrorName;
 use crate::events::EventSink;
 use crate::layout;
 use crate::model::{
-    DashboardRef, ErrorDetail, FileOutcome, OutcomeStatus, RecipientOutcome, RecipientRef,
-    RunRecord,
+    Counts, ErrorDetail, Manifest, ManifestEntry, ManifestInput, OutcomeStatus, RecipientOutcome,
+    RecipientRef, RunRecord, RunSummary,
 };
 use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
@@ -28,75 +27,7 @@ use crate::time::{format_rfc3339, now_epoch_seconds};
 /// enough to stay far from S3's per-prefix request rate.
 const CONCURRENT_READS: usize = 32;
 
-/// Which run: its bucket and key prefix (the state's `run.bucket` and
-/// `run.run_prefix`, or what a person copies from the S3 console).
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestInput {
-    pub bucket: String,
-    pub run_prefix: String,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub struct Counts {
-    pub recipients: usize,
-    pub completed: usize,
-    /// Completed, but at least one file carries an error.
-    pub completed_with_file_errors: usize,
-    /// Failed, including the missing ones.
-    pub failed: usize,
-    /// No outcome was recorded (the run stopped or failed first).
-    pub missing: usize,
-    /// The run was cancelled before these had an outcome.
-    #[serde(default)]
-    pub cancelled: usize,
-    /// S3 objects written, over all recipients.
-    pub files: usize,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-pub struct ManifestEntry {
-    pub recipient_id: String,
-    pub status: OutcomeStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snapshot_job_id: Option<String>,
-    #[serde(default)]
-    pub attempts: u32,
-    pub files: Vec<FileOutcome>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorDetail>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_seconds: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bundle: Option<crate::model::StoredBundle>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub issues: Vec<crate::model::BundleIssue>,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-pub struct Manifest {
-    #[serde(default)]
-    pub kind: crate::model::JobKind,
-    pub run_id: String,
-    pub execution_id: String,
-    pub description: Option<String>,
-    pub dashboard: DashboardRef,
-    pub started_at: String,
-    /// When this manifest was assembled.
-    pub written_at: String,
-    pub counts: Counts,
-    pub recipients: Vec<ManifestEntry>,
-}
-
-/// The output of the manifest step, which is the execution's output.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-pub struct RunSummary {
-    pub run_id: String,
-    pub manifest_uri: String,
-    pub counts: Counts,
-}
-
-fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
+fn missing(recipient_id: &str, why: &str, noted_at: &str) -> ManifestEntry {
     ManifestEntry {
         recipient_id: recipient_id.to_string(),
         status: OutcomeStatus::Failed,
@@ -110,49 +41,8 @@ fn missing(recipient_id: &str, why: &str) -> ManifestEntry {
         job_seconds: None,
         bundle: None,
         issues: Vec::new(),
+        recorded_at: noted_at.to_string(),
     }
-}
-
-fn entry(outcome: RecipientOutcome) -> ManifestEntry {
-    ManifestEntry {
-        recipient_id: outcome.recipient_id,
-        status: outcome.status,
-        snapshot_job_id: outcome.snapshot_job_id,
-        attempts: outcome.attempts,
-        files: outcome.files,
-        error: outcome.error,
-        job_seconds: outcome.job_seconds,
-        bundle: outcome.bundle,
-        issues: outcome.issues,
-    }
-}
-
-pub fn count(entries: &[ManifestEntry]) -> Counts {
-    let mut counts = Counts {
-        recipients: entries.len(),
-        ..Counts::default()
-    };
-    for entry in entries {
-        match entry.status {
-            OutcomeStatus::Completed => {
-                counts.completed += 1;
-                if entry.files.iter().any(|f| !f.errors.is_empty()) {
-                    counts.completed_with_file_errors += 1;
-                }
-            }
-            OutcomeStatus::Failed => counts.failed += 1,
-            OutcomeStatus::Cancelled => counts.cancelled += 1,
-        }
-        if entry
-            .error
-            .as_ref()
-            .is_some_and(|e| ErrorName::OutcomeMissing == e.error_type.as_str())
-        {
-            counts.missing += 1;
-        }
-        counts.files += entry.files.iter().map(|f| f.s3_uris.len()).sum::<usize>();
-    }
-    counts
 }
 
 /// How long a run took against what it could have taken alone.
@@ -265,6 +155,8 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
         .collect();
     // Owned items: a future that borrows from the closure's argument trips
     // the compiler's check that the whole future is Send (rust#102211).
+    let written_at = format_rfc3339(now_epoch_seconds());
+    let noted_at = written_at.as_str();
     let entries: Vec<ManifestEntry> = stream::iter(items.into_iter().map(|item| {
         let found = recorded.contains(&item.id);
         async move {
@@ -272,19 +164,21 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
                 return Ok::<_, ExportError>(missing(
                     &item.id,
                     "no outcome was recorded: the run stopped or failed before this recipient finished",
+                    noted_at,
                 ));
             }
             let key = layout::outcome_key(run_prefix, &item.id);
             let object = store.get(bucket, &key, None).await?;
             Ok(match serde_json::from_slice::<RecipientOutcome>(&object.body) {
-                Ok(outcome) if outcome.recipient_id == item.id => entry(outcome),
+                Ok(outcome) if outcome.recipient_id == item.id => outcome,
                 Ok(other) => missing(
                     &item.id,
                     &format!("the outcome object names {:?}", other.recipient_id),
+                    noted_at,
                 ),
                 Err(e) => {
                     warn!(recipient_id = %item.id, error = %e, "unreadable outcome object");
-                    missing(&item.id, &format!("unreadable outcome object: {e}"))
+                    missing(&item.id, &format!("unreadable outcome object: {e}"), noted_at)
                 }
             })
         }
@@ -293,7 +187,7 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     .try_collect()
     .await?;
 
-    let counts = count(&entries);
+    let counts = Counts::of(&entries);
     let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
     let manifest = Manifest {
         kind: record.kind,
@@ -302,7 +196,7 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
         description: record.description,
         dashboard: record.dashboard,
         started_at: record.started_at,
-        written_at: format_rfc3339(now_epoch_seconds()),
+        written_at,
         counts: counts.clone(),
         recipients: entries,
     };

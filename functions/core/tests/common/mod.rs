@@ -10,13 +10,13 @@ use export_core::model::{
     ErrorDetail, ExecutionRef, JobHandle, JobStepInput, ObjectRef, PreparedRun, RecipientOutcome,
     RecipientRef, SlotGrant, StartJobInput,
 };
+use export_core::model::{Manifest, ManifestInput};
 use export_core::quicksight::fake::FakeSnapshotJobs;
 use export_core::quicksight::{FileGroupResult, JobResult, JobStatus};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
 use export_core::steps::announce::Announcer;
-use export_core::steps::manifest::{Manifest, ManifestInput};
 use export_core::steps::prepare::PrepareRunInput;
 use export_core::steps::slots::SlotService;
 use export_core::steps::{self};
