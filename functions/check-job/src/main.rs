@@ -1,6 +1,6 @@
 //! `check-job` Lambda: see `export_core::steps::check`.
 
-use export_core::steps::json;
+use export_core::handlers;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let (quicksight, slots) = (wiring.quicksight(), wiring.slots());
     let (quicksight, durations, slots) = (&quicksight, &wiring.coordination, &slots);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::check_job(quicksight, durations, slots, event.payload)
+        handlers::check_job(quicksight, durations, slots, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -1,6 +1,7 @@
 //! The settings of a deployment, read once at init from the functions'
 //! environment (the SAM template's parameters).
 
+pub use crate::coordination::{LEASE_GRACE_SECONDS, SharedLimits};
 use crate::error::ExportError;
 pub use crate::model::RunSettings;
 
@@ -32,9 +33,6 @@ pub const HISTORY_EVENT_LIMIT: u32 = 25_000;
 /// Jobs one recipient may start: QuickSight may ask for one re-run
 /// (RLS_CHANGED, CLS_CHANGED), then the recipient is recorded with the error.
 pub const MAX_JOB_ATTEMPTS: u32 = 2;
-/// A lease outlives its recipient's deadline by this much (the fetch and
-/// the record after it), then stops counting even if nobody released it.
-pub const LEASE_GRACE_SECONDS: u32 = 600;
 
 impl RunSettings {
     /// The most status checks one child can make: each attempt polled
@@ -61,43 +59,6 @@ impl RunSettings {
                 * self.job_timeout_seconds.div_ceil(THROTTLED_WAIT_SECONDS)
             + HISTORY_EVENTS_PER_SLOT_ASK * EXECUTION_TIMEOUT_SECONDS.div_ceil(SLOT_WAIT_SECONDS)
             + HISTORY_EVENTS_BESIDE_CHECKS
-    }
-}
-
-/// QuickSight's per-account limits as this deployment shares them between
-/// its runs (and leaves to other workloads): read at init by every function
-/// that takes a slot or calls QuickSight.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharedLimits {
-    /// Snapshot jobs running at once, over every run (`SLOT_CAP`, 1-12).
-    pub slot_cap: u32,
-    /// QuickSight calls per second, over every run
-    /// (`QUICKSIGHT_CALLS_PER_SECOND`, 1-10). 8 by default: calls are spaced
-    /// evenly, and any one second then holds at most 9, under the 10 that
-    /// QuickSight allows, with one to spare for the console and other tools.
-    pub calls_per_second: u32,
-    /// Asset bundle export jobs running at once, over every run
-    /// (`ASSET_BUNDLE_SLOT_CAP`, 1-5): QuickSight allows 5.
-    pub bundle_slot_cap: u32,
-}
-
-impl Default for SharedLimits {
-    fn default() -> Self {
-        SharedLimits {
-            slot_cap: 12,
-            calls_per_second: 8,
-            bundle_slot_cap: 5,
-        }
-    }
-}
-
-impl SharedLimits {
-    /// The cap of one kind of slot.
-    pub fn cap_of(&self, kind: crate::coordination::SlotKind) -> u32 {
-        match kind {
-            crate::coordination::SlotKind::Snapshot => self.slot_cap,
-            crate::coordination::SlotKind::AssetBundle => self.bundle_slot_cap,
-        }
     }
 }
 

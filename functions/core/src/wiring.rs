@@ -7,6 +7,8 @@ use aws_config::SdkConfig;
 use crate::api::Api;
 use crate::callbacks::SfnCallbacks;
 use crate::coordination::DynamoCoordination;
+use crate::coordination::semaphore::SlotService;
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::events::EventBridgeEvents;
 use crate::executions::SfnExecutions;
@@ -15,8 +17,6 @@ use crate::quicksight::sdk::{self, SdkSnapshotJobs};
 use crate::request_store::RequestReader;
 use crate::settings::{ApiSettings, DeliverySettings};
 use crate::settings::{SharedLimits, coordination_table_from_env};
-use crate::steps::announce::Announcer;
-use crate::steps::slots::SlotService;
 use crate::storage::S3Store;
 
 /// QuickSight as the steps call it: the SDK adapter inside the account's

@@ -8,17 +8,17 @@ use export_core::api::{
 };
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
+use export_core::coordination::semaphore::{SlotService, holder_of};
 use export_core::coordination::{Lease, SlotKind, SlotTable};
+use export_core::delivery::Announcer;
 use export_core::events::fake::FakeEvents;
 use export_core::executions::fake::FakeExecutions;
 use export_core::model::{
     ErrorDetail, ExecutionRef, FileOutcome, ObjectRef, OutcomeStatus, RecipientOutcome,
 };
 use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::announce::Announcer;
 use export_core::steps::prepare::PrepareRunInput;
 use export_core::steps::record::record_outcome_at;
-use export_core::steps::slots::{SlotService, holder_of};
 use export_core::steps::{self};
 use export_core::storage::memory::MemoryStore;
 use serde_json::{Value, json};

@@ -10,6 +10,8 @@ use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::SlotKind;
 use export_core::coordination::SlotTable;
 use export_core::coordination::memory::MemoryCoordination;
+use export_core::coordination::semaphore::SlotService;
+use export_core::delivery::Announcer;
 use export_core::error_name::ErrorName;
 use export_core::events::fake::FakeEvents;
 use export_core::layout;
@@ -20,9 +22,7 @@ use export_core::model::{
 use export_core::quicksight::JobStatus;
 use export_core::quicksight::fake::FakeSnapshotJobs;
 use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::announce::Announcer;
 use export_core::steps::prepare::prepare_any;
-use export_core::steps::slots::SlotService;
 use export_core::steps::{backup, check_job};
 use export_core::storage::memory::MemoryStore;
 use export_core::storage::transfer::FakeTransfer;
@@ -318,7 +318,7 @@ async fn a_failed_export_records_every_error_and_frees_its_bundle_slot() {
     b.quicksight
         .finish_bundle(&job.snapshot_job_id, JobStatus::Failed, errors.clone());
     // It holds a bundle slot (not a snapshot slot) until its outcome is recorded.
-    let holder = export_core::steps::slots::holder_of(EXECUTION, "bundle-0001");
+    let holder = export_core::coordination::semaphore::holder_of(EXECUTION, "bundle-0001");
     b.slots
         .table
         .grant(

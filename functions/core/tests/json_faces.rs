@@ -4,15 +4,15 @@ mod common;
 
 use common::*;
 use export_core::error_name::ErrorName;
+use export_core::handlers;
 use export_core::settings::RunSettings;
-use export_core::steps::json;
 use serde_json::json;
 
 #[tokio::test]
 async fn the_json_faces_chain_and_name_malformed_fields() {
     let run = prepared_run(request_json()).await;
     let input = serde_json::to_value(run.start_input(0, "acme", 1)).unwrap();
-    let handle = json::start_job(
+    let handle = handlers::start_job(
         &run.quicksight,
         &run.store,
         &run.requests,
@@ -22,7 +22,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
     .await
     .unwrap();
     let step = json!({ "run": run.prepared.run, "job": handle });
-    let check = json::check_job(&run.quicksight, &run.durations, &run.slots, step.clone())
+    let check = handlers::check_job(&run.quicksight, &run.durations, &run.slots, step.clone())
         .await
         .unwrap();
     assert_eq!(check["status"], "pending");
@@ -32,7 +32,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
         .as_object_mut()
         .unwrap()
         .remove("snapshot_job_id");
-    let error = json::fetch_result(
+    let error = handlers::fetch_result(
         &run.quicksight,
         &export_core::storage::transfer::FakeTransfer::default(),
         &run.store,
@@ -47,7 +47,7 @@ async fn the_json_faces_chain_and_name_malformed_fields() {
 
     // The execution input is a reference: a request pasted inline is refused
     // with a message that says so, and without echoing it.
-    let error = json::prepare_run(
+    let error = handlers::prepare_run(
         &run.store,
         &run.quicksight,
         &RunSettings::default(),

@@ -4,10 +4,10 @@
 
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
+use export_core::coordination::semaphore::{SlotService, holder_of};
 use export_core::coordination::{Holder, Lease, SlotKind, SlotTable};
 use export_core::model::{RecipientRef, RunRef, SlotGrant, TakeSlotInput};
 use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::slots::{SlotService, holder_of};
 use serde_json::json;
 
 const NOW: u64 = 1_800_000_000_000;

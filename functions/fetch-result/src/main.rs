@@ -1,6 +1,6 @@
 //! `fetch-result` Lambda: see `export_core::steps::fetch`.
 
-use export_core::steps::json;
+use export_core::handlers;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let (quicksight, store, slots, announcer) = (&quicksight, &store, &slots, &announcer);
     let transfer = &transfer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::fetch_result(quicksight, transfer, store, slots, announcer, event.payload)
+        handlers::fetch_result(quicksight, transfer, store, slots, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

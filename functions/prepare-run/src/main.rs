@@ -2,8 +2,8 @@
 //! job starts (an export request, or a backup request whose dashboards it
 //! may list); see `export_core::steps::prepare`.
 
+use export_core::handlers;
 use export_core::settings::{RunSettings, StackPlace};
-use export_core::steps::json;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
     let (store, quicksight) = (wiring.store(), wiring.quicksight());
     let (store, quicksight, settings, stack) = (&store, &quicksight, &settings, &stack);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::prepare_run(store, quicksight, settings, stack, event.payload)
+        handlers::prepare_run(store, quicksight, settings, stack, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -1,7 +1,7 @@
 //! `record-failure` Lambda: records a recipient the state machine caught
 //! failing, and gives back its slot; see `export_core::steps::record`.
 
-use export_core::steps::json;
+use export_core::handlers;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let (store, slots, announcer) = (wiring.store(), wiring.slots(), wiring.announcer()?);
     let (store, slots, announcer) = (&store, &slots, &announcer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::record_failure(store, slots, announcer, event.payload)
+        handlers::record_failure(store, slots, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

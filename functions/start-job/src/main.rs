@@ -1,7 +1,7 @@
 //! `start-job` Lambda: see `export_core::steps::start`.
 
+use export_core::handlers;
 use export_core::request_store::RequestReader;
-use export_core::steps::json;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let (quicksight, store, requests, durations) =
         (&quicksight, &store, &requests, &wiring.coordination);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::start_job(quicksight, store, requests, durations, event.payload)
+        handlers::start_job(quicksight, store, requests, durations, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

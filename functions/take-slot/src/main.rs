@@ -1,8 +1,8 @@
 //! `take-slot` Lambda: a recipient asks for one of the account's job slots
 //! with its task token, and is resumed when it has one; see
-//! `export_core::steps::slots`.
+//! `export_core::coordination::semaphore`.
 
-use export_core::steps::json;
+use export_core::handlers;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let slots = Wiring::from_env().await?.slots();
     let slots = &slots;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::take_slot(slots, event.payload)
+        handlers::take_slot(slots, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

@@ -1,7 +1,7 @@
 //! `write-manifest` Lambda: assembles the run manifest from the outcome
 //! objects and announces it; see `export_core::steps::manifest`.
 
-use export_core::steps::json;
+use export_core::handlers;
 use export_core::wiring::Wiring;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let (store, announcer) = (wiring.store(), wiring.announcer()?);
     let (store, announcer) = (&store, &announcer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        json::write_manifest(store, announcer, event.payload)
+        handlers::write_manifest(store, announcer, event.payload)
             .await
             .map_err(Diagnostic::from)
     }))

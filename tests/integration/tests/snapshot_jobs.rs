@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use export_core::error_name::ErrorName;
+use export_core::handlers;
 use export_core::model::{JobProgress, OutcomeStatus};
-use export_core::steps::json;
 use lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
 
@@ -47,12 +47,13 @@ async fn the_json_faces_chain_like_the_state_machine() {
     let sim = start_sim(fast_sim()).await;
     let run = Run::prepare(&sim.endpoint(), "run-json", &["globex"]).await;
     let input = serde_json::to_value(run.start_input("globex")).unwrap();
-    let handle: Value = json::start_job(&run.qs, &run.store, &run.requests, &run.durations, input)
-        .await
-        .unwrap();
+    let handle: Value =
+        handlers::start_job(&run.qs, &run.store, &run.requests, &run.durations, input)
+            .await
+            .unwrap();
     let step = json!({ "run": run.run, "job": handle });
     loop {
-        let check = json::check_job(&run.qs, &run.durations, &run.slots, step.clone())
+        let check = handlers::check_job(&run.qs, &run.durations, &run.slots, step.clone())
             .await
             .unwrap();
         if check["status"] != "pending" {
@@ -62,7 +63,7 @@ async fn the_json_faces_chain_like_the_state_machine() {
         tokio::time::sleep(std::time::Duration::from_millis(120)).await;
     }
     let transfer = export_core::storage::transfer::FakeTransfer::default();
-    let fetched = json::fetch_result(
+    let fetched = handlers::fetch_result(
         &run.qs,
         &transfer,
         &run.store,

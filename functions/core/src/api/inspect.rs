@@ -11,6 +11,7 @@ use super::{
 };
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::delivery::{link_for, outcome_with_links};
 use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::executions::{ExecutionInfo, Executions, STATUSES};
@@ -18,7 +19,6 @@ use crate::job_id::readable;
 use crate::layout;
 use crate::model::{ObjectRef, RecipientOutcome};
 use crate::request_store::parse_request;
-use crate::steps::announce::{link_for, outcome_with_links};
 use crate::storage::{DownloadLinks, ObjectStore, StorageError};
 use crate::validation::MAX_RUN_ID_CHARS;
 

@@ -15,11 +15,11 @@ use serde_json::Value;
 
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::coordination::semaphore::SlotService;
+use crate::delivery::Announcer;
 use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::request_store::RequestReader;
-use crate::steps::announce::Announcer;
-use crate::steps::slots::SlotService;
 use crate::storage::{DownloadLinks, ObjectStore};
 
 mod cancel;

@@ -14,8 +14,50 @@ use crate::aws::{ServiceError, Verdict};
 
 pub mod dynamodb;
 pub mod memory;
+pub mod semaphore;
 
 pub use dynamodb::DynamoCoordination;
+
+/// A lease outlives its recipient's deadline by this much (the fetch and
+/// the record after it), then stops counting even if nobody released it.
+pub const LEASE_GRACE_SECONDS: u32 = 600;
+
+/// QuickSight's per-account limits as this deployment shares them between
+/// its runs (and leaves to other workloads): read at init by every function
+/// that takes a slot or calls QuickSight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedLimits {
+    /// Snapshot jobs running at once, over every run (`SLOT_CAP`, 1-12).
+    pub slot_cap: u32,
+    /// QuickSight calls per second, over every run
+    /// (`QUICKSIGHT_CALLS_PER_SECOND`, 1-10). 8 by default: calls are spaced
+    /// evenly, and any one second then holds at most 9, under the 10 that
+    /// QuickSight allows, with one to spare for the console and other tools.
+    pub calls_per_second: u32,
+    /// Asset bundle export jobs running at once, over every run
+    /// (`ASSET_BUNDLE_SLOT_CAP`, 1-5): QuickSight allows 5.
+    pub bundle_slot_cap: u32,
+}
+
+impl Default for SharedLimits {
+    fn default() -> Self {
+        SharedLimits {
+            slot_cap: 12,
+            calls_per_second: 8,
+            bundle_slot_cap: 5,
+        }
+    }
+}
+
+impl SharedLimits {
+    /// The cap of one kind of slot.
+    pub fn cap_of(&self, kind: SlotKind) -> u32 {
+        match kind {
+            SlotKind::Snapshot => self.slot_cap,
+            SlotKind::AssetBundle => self.bundle_slot_cap,
+        }
+    }
+}
 
 /// Which of QuickSight's job caps a slot counts against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -16,14 +16,14 @@
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
-use super::announce::Announcer;
 use super::deadline::{ensure_before, refusal_until};
 use super::prepare::{PrepareRunInput, claim_run, refused, write_items};
 use super::record::record_outcome;
-use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
 use crate::callbacks::TaskCallbacks;
+use crate::coordination::semaphore::{SlotService, holder_of};
 use crate::coordination::{DurationLog, SlotKind, SlotTable, dashboard_key};
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::error_name::ErrorName;
 use crate::events::EventSink;

@@ -9,10 +9,10 @@ use tracing::{info, warn};
 
 use super::backup::bundle_ref;
 use super::deadline::refusal_until;
-use super::slots::{SlotService, holder_of};
 use super::start::expected_duration;
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::coordination::semaphore::{SlotService, holder_of};
 use crate::coordination::{DurationLog, dashboard_key};
 use crate::error::ExportError;
 use crate::model::{JobCheck, JobHandle, JobKind, JobProgress, JobStepInput};

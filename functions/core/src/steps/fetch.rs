@@ -4,13 +4,13 @@
 
 use tracing::info;
 
-use super::announce::Announcer;
 use super::check::job_ref;
 use super::deadline::refusal_until;
 use super::record::record_outcome;
-use super::slots::{SlotService, holder_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::coordination::semaphore::{SlotService, holder_of};
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::model::{

@@ -10,7 +10,7 @@
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tracing::{info, warn};
 
-use super::announce::Announcer;
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::error_name::ErrorName;
 use crate::events::EventSink;

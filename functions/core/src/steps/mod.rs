@@ -15,16 +15,13 @@
 //! [`json`] dispatches start and fetch on the run's job kind; prepare and
 //! check handle both kinds themselves.
 
-pub mod announce;
 pub mod backup;
 pub mod check;
 pub mod deadline;
 pub mod fetch;
-pub mod json;
 pub mod manifest;
 pub mod prepare;
 pub mod record;
-pub mod slots;
 pub mod start;
 
 pub use check::check_job;

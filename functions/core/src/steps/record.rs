@@ -8,10 +8,10 @@
 use serde_json::Value;
 use tracing::{info, warn};
 
-use super::announce::Announcer;
-use super::slots::{SlotService, holder_of};
 use crate::callbacks::TaskCallbacks;
 use crate::coordination::SlotTable;
+use crate::coordination::semaphore::{SlotService, holder_of};
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::layout;

@@ -4,6 +4,8 @@
 
 use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::memory::MemoryCoordination;
+use export_core::coordination::semaphore::SlotService;
+use export_core::delivery::Announcer;
 use export_core::events::fake::FakeEvents;
 use export_core::layout;
 use export_core::model::{
@@ -16,9 +18,7 @@ use export_core::quicksight::{FileGroupResult, JobResult, JobStatus};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
-use export_core::steps::announce::Announcer;
 use export_core::steps::prepare::PrepareRunInput;
-use export_core::steps::slots::SlotService;
 use export_core::steps::{self};
 use export_core::storage::memory::MemoryStore;
 use serde_json::{Value, json};

@@ -5,10 +5,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::announce::Announcer;
-use super::slots::SlotService;
 use crate::callbacks::TaskCallbacks;
+use crate::coordination::semaphore::SlotService;
 use crate::coordination::{DurationLog, SlotTable};
+use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::events::EventSink;
 use crate::input;
@@ -44,7 +44,7 @@ pub async fn prepare_run<S: ObjectStore, Q: AssetBundles>(
         payload,
         "prepare-run input: `request` must be the location of a stored request, {\"bucket\", \"key\"}, never the request itself",
     )?;
-    to_value(super::prepare::prepare_any(store, quicksight, input, settings, stack).await?)
+    to_value(crate::steps::prepare::prepare_any(store, quicksight, input, settings, stack).await?)
 }
 
 pub async fn take_slot<T: SlotTable, C: TaskCallbacks>(
@@ -68,11 +68,11 @@ pub async fn start_job<Q: SnapshotJobs + AssetBundles, S: ObjectStore, D: Durati
         parse(payload, "start-job input (run, recipient, slot, attempt)")?;
     match input.run.kind {
         JobKind::DashboardSnapshot => {
-            to_value(super::start_job(quicksight, store, requests, durations, input).await?)
+            to_value(crate::steps::start_job(quicksight, store, requests, durations, input).await?)
         }
-        JobKind::AssetBundleExport => {
-            to_value(super::backup::start_bundle_job(quicksight, store, durations, input).await?)
-        }
+        JobKind::AssetBundleExport => to_value(
+            crate::steps::backup::start_bundle_job(quicksight, store, durations, input).await?,
+        ),
     }
 }
 
@@ -88,7 +88,7 @@ pub async fn check_job<
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "check-job input (run, job)")?;
-    to_value(super::check_job(quicksight, durations, slots, input).await?)
+    to_value(crate::steps::check_job(quicksight, durations, slots, input).await?)
 }
 
 pub async fn fetch_result<Q, X, S, T, C, V>(
@@ -110,11 +110,13 @@ where
     let input: crate::model::JobStepInput = parse(payload, "fetch-result input (run, job)")?;
     match input.run.kind {
         JobKind::DashboardSnapshot => {
-            to_value(super::fetch_result(quicksight, store, slots, announcer, input).await?)
+            to_value(crate::steps::fetch_result(quicksight, store, slots, announcer, input).await?)
         }
         JobKind::AssetBundleExport => to_value(
-            super::backup::fetch_bundle(quicksight, transfer, store, slots, announcer, input)
-                .await?,
+            crate::steps::backup::fetch_bundle(
+                quicksight, transfer, store, slots, announcer, input,
+            )
+            .await?,
         ),
     }
 }
@@ -135,7 +137,7 @@ where
         payload,
         "record-failure input (run, recipient, attempt, job, failure)",
     )?;
-    let recorded = super::record_failure(store, slots, announcer, input).await?;
+    let recorded = crate::steps::record_failure(store, slots, announcer, input).await?;
     to_value(serde_json::json!({ "recorded": recorded }))
 }
 
@@ -160,5 +162,5 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     payload: Value,
 ) -> Result<Value, ExportError> {
     let input = parse(payload, "write-manifest input (bucket, run_prefix)")?;
-    to_value(super::write_manifest(store, announcer, input).await?)
+    to_value(crate::steps::write_manifest(store, announcer, input).await?)
 }

@@ -20,11 +20,10 @@
 use serde_json::json;
 use tracing::{info, warn};
 
+use super::{CoordinationError, Holder, Lease, SlotKind, SlotTable, Waiter};
+use super::{LEASE_GRACE_SECONDS, SharedLimits};
 use crate::callbacks::{Delivery, TaskCallbacks};
-use crate::coordination::{Holder, Lease, SlotKind, SlotTable, Waiter};
-use crate::error::ExportError;
 use crate::model::{SlotGrant, TakeSlotInput};
-use crate::settings::{LEASE_GRACE_SECONDS, SharedLimits};
 
 /// One recipient of one run, as the semaphore knows it.
 pub fn holder_of(execution_id: &str, recipient_id: &str) -> Holder {
@@ -108,7 +107,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// Gives free slots to waiters until none is free or nobody waits.
     /// Expired leases are dropped on the way. Returns how many waiters
     /// were resumed.
-    pub async fn hand_over(&self, kind: SlotKind, now_ms: u64) -> Result<usize, ExportError> {
+    pub async fn hand_over(&self, kind: SlotKind, now_ms: u64) -> Result<usize, CoordinationError> {
         let (table, cap) = (&self.table, self.limits.cap_of(kind));
         let mut resumed = 0;
         // Each lap resumes a waiter, or finds the slots taken or nobody
@@ -175,7 +174,11 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// `take-slot`: joins the waiters and hands over whatever is free,
     /// which resumes this very task at once when a slot is free and it is
     /// next in line.
-    pub async fn take(&self, input: TakeSlotInput, now_ms: u64) -> Result<usize, ExportError> {
+    pub async fn take(
+        &self,
+        input: TakeSlotInput,
+        now_ms: u64,
+    ) -> Result<usize, CoordinationError> {
         let holder = holder_of(&input.run.execution_id, &input.recipient.id);
         let kind = SlotKind::of(input.run.kind);
         self.table
@@ -197,7 +200,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
     /// recipient without a slot (it failed before it got one) frees nothing.
     /// A recipient still listed as waiting (its "Take a slot" failed) stops
     /// waiting, so no slot is ever handed to it.
-    pub async fn release(&self, holder: &Holder, now_ms: u64) -> Result<(), ExportError> {
+    pub async fn release(&self, holder: &Holder, now_ms: u64) -> Result<(), CoordinationError> {
         self.release_kind(SlotKind::Snapshot, holder, now_ms).await
     }
 
@@ -207,7 +210,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
         kind: SlotKind,
         holder: &Holder,
         now_ms: u64,
-    ) -> Result<(), ExportError> {
+    ) -> Result<(), CoordinationError> {
         self.table.drop_waiter(kind, holder).await?;
         if self.table.revoke(kind, holder, None).await? {
             info!(holder = %holder.key(), slot = kind.as_str(), "slot released");
@@ -218,7 +221,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
 
     /// The reaper: an execution ended (failed, timed out, stopped) with
     /// slots held or asked for; frees them and hands them over.
-    pub async fn reap(&self, execution_id: &str, now_ms: u64) -> Result<Reaped, ExportError> {
+    pub async fn reap(&self, execution_id: &str, now_ms: u64) -> Result<Reaped, CoordinationError> {
         let mut reaped = Reaped::default();
         for kind in SlotKind::ALL {
             self.reap_kind(kind, execution_id, now_ms, &mut reaped)
@@ -234,7 +237,7 @@ impl<T: SlotTable, C: TaskCallbacks> SlotService<T, C> {
         execution_id: &str,
         now_ms: u64,
         reaped: &mut Reaped,
-    ) -> Result<(), ExportError> {
+    ) -> Result<(), CoordinationError> {
         for lease in self.table.leases(kind).await? {
             if lease.holder.run == execution_id
                 && self
