@@ -17,7 +17,9 @@ use crate::quicksight::sdk::{self, SdkSnapshotJobs};
 use crate::request_store::RequestReader;
 use crate::settings::{ApiSettings, DeliverySettings};
 use crate::settings::{SharedLimits, coordination_table_from_env};
+use crate::steps::{Ports, Steps};
 use crate::storage::S3Store;
+use crate::storage::transfer::HttpToS3;
 
 /// QuickSight as the steps call it: the SDK adapter inside the account's
 /// call budget.
@@ -75,8 +77,8 @@ impl Wiring {
     }
 
     /// Downloads streamed into the bucket (asset bundles).
-    pub fn transfer(&self) -> crate::storage::transfer::HttpToS3 {
-        crate::storage::transfer::HttpToS3::new(&self.store())
+    pub fn transfer(&self) -> HttpToS3 {
+        HttpToS3::new(&self.store())
     }
 
     /// The events and download links: `EVENT_BUS_NAME`, `LINK_EXPIRY_SECONDS`.
@@ -93,15 +95,62 @@ impl Wiring {
     pub fn api(&self) -> Result<HttpApi, ExportError> {
         let settings = ApiSettings::from_env()?;
         Ok(Api {
+            steps: self.steps()?,
             executions: SfnExecutions::new(&self.shared, settings.state_machine_arn),
-            store: self.store(),
-            slots: self.slots(),
-            announcer: self.announcer()?,
-            requests: RequestReader::new(),
             stack: settings.stack,
         })
     }
 }
 
+/// The real ports: the SDK adapters the functions run with.
+pub struct Aws;
+
+impl Ports for Aws {
+    type QuickSight = QuickSight;
+    type Store = S3Store;
+    type Transfer = HttpToS3;
+    type Durations = DynamoCoordination;
+    type Slots = DynamoCoordination;
+    type Callbacks = SfnCallbacks;
+    type Events = EventBridgeEvents;
+    type Executions = SfnExecutions;
+}
+
+impl Wiring {
+    /// Every port a step may call, built once at init (building a client
+    /// sends nothing).
+    pub fn steps(&self) -> Result<Steps<Aws>, ExportError> {
+        Ok(Steps {
+            quicksight: self.quicksight(),
+            store: self.store(),
+            transfer: self.transfer(),
+            durations: self.coordination.clone(),
+            slots: self.slots(),
+            announcer: self.announcer()?,
+            // Kept across invocations: a warm instance reads a run's request once.
+            requests: RequestReader::new(),
+        })
+    }
+}
+
+/// A step function's runtime loop: the steps built once at init from the
+/// environment (a bad deployment fails there, loudly), each event's payload
+/// handed to `handler`, its error named for the state machine.
+pub async fn serve<H, F>(handler: H) -> Result<(), lambda_runtime::Error>
+where
+    H: Fn(&'static Steps<Aws>, serde_json::Value) -> F,
+    F: std::future::Future<Output = Result<serde_json::Value, ExportError>>,
+{
+    // The steps live as long as the process: leaked once, borrowed by every event.
+    let steps: &'static Steps<Aws> = Box::leak(Box::new(Wiring::from_env().await?.steps()?));
+    lambda_runtime::run(lambda_runtime::service_fn(
+        |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let answer = handler(steps, event.payload);
+            async move { answer.await.map_err(lambda_runtime::Diagnostic::from) }
+        },
+    ))
+    .await
+}
+
 /// The API as the `api` binary serves it.
-pub type HttpApi = Api<SfnExecutions, S3Store, DynamoCoordination, SfnCallbacks, EventBridgeEvents>;
+pub type HttpApi = Api<Aws>;

@@ -1,46 +1,34 @@
 //! The API over the fakes (executions, S3, the slot table): every route,
 //! every answer JSON, no value of the request echoed.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use export_core::api::{
     Api, ApiRequest, ApiResponse, MAX_API_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, enveloped_len,
 };
-use export_core::callbacks::fake::FakeCallbacks;
-use export_core::coordination::memory::MemoryCoordination;
-use export_core::coordination::semaphore::{SlotService, holder_of};
+use export_core::coordination::semaphore::holder_of;
 use export_core::coordination::{Lease, SlotKind, SlotTable};
-use export_core::delivery::Announcer;
-use export_core::events::fake::FakeEvents;
 use export_core::executions::fake::FakeExecutions;
+use export_core::model::PrepareRunInput;
 use export_core::model::{
     ErrorDetail, ExecutionRef, FileOutcome, ObjectRef, OutcomeStatus, RecipientOutcome,
 };
-use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::prepare::PrepareRunInput;
+use export_core::settings::RunSettings;
+use export_core::steps::Fakes;
 use export_core::steps::record::record_outcome_at;
-use export_core::steps::{self};
 use export_core::storage::memory::MemoryStore;
 use serde_json::{Value, json};
 
 const BUCKET: &str = "stack-exports";
 
-type TestApi = Api<FakeExecutions, MemoryStore, MemoryCoordination, FakeCallbacks, FakeEvents>;
+type TestApi = Api<Fakes>;
 
 fn api() -> TestApi {
     Api {
+        steps: common::fake_steps_with_link_expiry(Duration::from_secs(900)),
         executions: FakeExecutions::new(),
-        store: MemoryStore::new(),
-        slots: SlotService {
-            table: MemoryCoordination::new(),
-            callbacks: FakeCallbacks::new(),
-            limits: SharedLimits::default(),
-        },
-        announcer: Announcer {
-            events: FakeEvents::new(),
-            link_expiry: Duration::from_secs(900),
-        },
-        requests: export_core::request_store::RequestReader::new(),
         stack: export_core::settings::StackPlace::new(BUCKET, "us-east-1", "123456789012"),
     }
 }
@@ -99,21 +87,21 @@ async fn prepare(api: &TestApi, run_id: &str) {
         .unwrap()
         .unwrap();
     let location: ObjectRef = serde_json::from_str(execution.input.as_deref().unwrap()).unwrap();
-    steps::prepare_run(
-        &api.store,
-        PrepareRunInput {
-            request: location,
-            execution: ExecutionRef {
-                id: execution.arn,
-                name: run_id.into(),
-                started_at: None,
+    api.steps
+        .prepare_run(
+            PrepareRunInput {
+                request: location,
+                execution: ExecutionRef {
+                    id: execution.arn,
+                    name: run_id.into(),
+                    started_at: None,
+                },
             },
-        },
-        &RunSettings::default(),
-        &api.stack,
-    )
-    .await
-    .unwrap();
+            &RunSettings::default(),
+            &api.stack,
+        )
+        .await
+        .unwrap();
 }
 
 fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
@@ -147,8 +135,8 @@ fn outcome(id: &str, status: OutcomeStatus) -> RecipientOutcome {
 
 async fn record(api: &TestApi, run_id: &str, outcome: &RecipientOutcome) {
     record_outcome_at(
-        &api.store,
-        &api.announcer,
+        &api.steps.store,
+        &api.steps.announcer,
         BUCKET,
         &export_core::layout::run_prefix("api-runs", run_id),
         run_id,
@@ -173,7 +161,10 @@ async fn a_valid_request_is_stored_and_started_under_its_idempotency_key() {
             .headers
             .contains(&("location".into(), "/exports/run-1".into()))
     );
-    assert_eq!(api.store.json(BUCKET, "requests/api/run-1.json"), body);
+    assert_eq!(
+        api.steps.store.json(BUCKET, "requests/api/run-1.json"),
+        body
+    );
     assert_eq!(api.executions.names(), ["run-1"]);
     let started = export_core::executions::Executions::describe(&api.executions, "run-1")
         .await
@@ -221,7 +212,7 @@ async fn an_invalid_request_gets_every_field_error_and_starts_nothing() {
         response.body
     );
     assert!(api.executions.names().is_empty());
-    assert!(api.store.keys().is_empty());
+    assert!(api.steps.store.keys().is_empty());
 
     let mut malformed = post("/exports", &json!({}), Some("bad-2"));
     malformed.body = b"{\"recipients\": [SECRET-x".to_vec();
@@ -368,7 +359,8 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
     prepare(&api, "run-1").await;
     record(&api, "run-1", &outcome("acme", OutcomeStatus::Completed)).await;
     let arn = "arn:aws:states:us-east-1:123456789012:execution:export:run-1";
-    api.slots
+    api.steps
+        .slots
         .table
         .grant(
             SlotKind::Snapshot,
@@ -389,7 +381,8 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
     assert_eq!(response.body["cancellation"], "in_progress");
     assert_eq!(response.body["slots_released"], 1);
     let outcomes = |api: &TestApi| {
-        api.store
+        api.steps
+            .store
             .keys()
             .iter()
             .filter(|(_, k)| k.contains("/outcomes/"))
@@ -404,7 +397,10 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
     assert_eq!(finished["finished"]["cancelled"], 2, "{finished}");
     assert_eq!(finished["finished"]["counts"]["completed"], 1);
     assert_eq!(finished["finished"]["counts"]["cancelled"], 2);
-    let manifest = api.store.json(BUCKET, "runs/api-runs/run-1/manifest.json");
+    let manifest = api
+        .steps
+        .store
+        .json(BUCKET, "runs/api-runs/run-1/manifest.json");
     let statuses: Vec<&str> = manifest["recipients"]
         .as_array()
         .unwrap()
@@ -413,7 +409,8 @@ async fn cancelling_keeps_what_is_recorded_records_the_rest_and_frees_the_slots(
         .collect();
     assert_eq!(statuses, ["completed", "cancelled", "cancelled"]);
     assert!(
-        api.slots
+        api.steps
+            .slots
             .table
             .leases(SlotKind::Snapshot)
             .await
@@ -463,7 +460,10 @@ async fn a_retry_runs_the_failed_recipients_of_a_finished_run_only() {
     assert_eq!(response.body["retry_of"], "run-1");
     // globex failed; initech never had an outcome (recorded as missing): both.
     assert_eq!(response.body["recipients"], 2);
-    let retried = api.store.json(BUCKET, "requests/api/run-1-again.json");
+    let retried = api
+        .steps
+        .store
+        .json(BUCKET, "requests/api/run-1-again.json");
     let ids: Vec<&str> = retried["recipients"]
         .as_array()
         .unwrap()
@@ -519,7 +519,7 @@ async fn unknown_routes_and_methods_are_json_errors() {
 #[tokio::test]
 async fn a_page_ends_before_its_answer_outgrows_lambdas_response() {
     let mut api = api();
-    api.store = MemoryStore::new().with_link_padding(1300);
+    api.steps.store = MemoryStore::new().with_link_padding(1300);
     let ids: Vec<String> = (0..1000).map(|i| format!("tenant-{i:04}")).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     api.handle(post("/exports", &request_json(&refs), Some("run-1")))
@@ -628,6 +628,7 @@ async fn a_cancellation_cut_short_is_finished_by_the_next_attempt() {
         export_core::error_name::ErrorName::CancellationIncomplete
     );
     let written = api
+        .steps
         .store
         .keys()
         .iter()
@@ -641,7 +642,10 @@ async fn a_cancellation_cut_short_is_finished_by_the_next_attempt() {
     assert_eq!(finished.body["cancellation"], "finished");
     assert_eq!(finished.body["progress"]["cancelled"], 40 - written);
     assert_eq!(finished.body["progress"]["counts"]["cancelled"], 40);
-    let manifest = api.store.json(BUCKET, "runs/api-runs/run-1/manifest.json");
+    let manifest = api
+        .steps
+        .store
+        .json(BUCKET, "runs/api-runs/run-1/manifest.json");
     assert_eq!(manifest["counts"]["recipients"], 40);
     assert_eq!(manifest["counts"]["missing"], 0);
     // Finished: the event again does nothing, a DELETE is a 409.
@@ -664,6 +668,7 @@ async fn a_cancellation_cut_short_is_finished_by_the_next_attempt() {
         202
     );
     let record = api
+        .steps
         .store
         .json(BUCKET, "runs/api-runs/run-1/cancellation.json");
     assert!(record["finished_at"].is_string(), "{record}");

@@ -6,25 +6,17 @@
 mod common;
 
 use common::*;
-use export_core::callbacks::fake::FakeCallbacks;
 use export_core::coordination::SlotKind;
 use export_core::coordination::SlotTable;
-use export_core::coordination::memory::MemoryCoordination;
-use export_core::coordination::semaphore::SlotService;
-use export_core::delivery::Announcer;
 use export_core::error_name::ErrorName;
-use export_core::events::fake::FakeEvents;
 use export_core::layout;
 use export_core::model::{
     BundleIssue, BundlePlan, JobKind, JobProgress, JobStepInput, OutcomeStatus, RecipientOutcome,
     RecipientRef, SlotGrant, StartJobInput,
 };
 use export_core::quicksight::JobStatus;
-use export_core::quicksight::fake::FakeSnapshotJobs;
 use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::prepare::prepare_any;
-use export_core::steps::{backup, check_job};
-use export_core::storage::memory::MemoryStore;
+use export_core::steps::{Fakes, Steps};
 use export_core::storage::transfer::FakeTransfer;
 use serde_json::{Value, json};
 
@@ -49,45 +41,36 @@ fn backup_request(resources: Value) -> Value {
 }
 
 struct Backup {
-    store: MemoryStore,
-    quicksight: FakeSnapshotJobs,
-    slots: SlotService<MemoryCoordination, FakeCallbacks>,
-    durations: MemoryCoordination,
-    announcer: Announcer<FakeEvents>,
-    transfer: FakeTransfer,
+    steps: Steps<Fakes>,
     prepared: export_core::model::PreparedRun,
+}
+
+impl std::ops::Deref for Backup {
+    type Target = Steps<Fakes>;
+    fn deref(&self) -> &Steps<Fakes> {
+        &self.steps
+    }
 }
 
 async fn prepared(
     request: Value,
     dashboards: Vec<String>,
 ) -> Result<Backup, export_core::ExportError> {
-    let store = MemoryStore::new();
-    store.insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&request).unwrap());
-    let quicksight = FakeSnapshotJobs::new();
-    quicksight.set_dashboards(dashboards);
-    let prepared = prepare_any(
-        &store,
-        &quicksight,
-        prepare_input(EXECUTION, "nightly-1"),
-        &RunSettings::default(),
-        &stack(),
-    )
-    .await?;
+    let mut fakes = common::fake_steps();
+    fakes
+        .store
+        .insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&request).unwrap());
+    fakes.quicksight.set_dashboards(dashboards);
+    fakes.transfer = FakeTransfer::new(b"PK\x03\x04 a bundle".to_vec());
+    let prepared = fakes
+        .prepare_run(
+            prepare_input(EXECUTION, "nightly-1"),
+            &RunSettings::default(),
+            &stack(),
+        )
+        .await?;
     Ok(Backup {
-        store,
-        quicksight,
-        slots: SlotService {
-            table: MemoryCoordination::new(),
-            callbacks: FakeCallbacks::new(),
-            limits: SharedLimits::default(),
-        },
-        durations: MemoryCoordination::new(),
-        announcer: Announcer {
-            events: FakeEvents::new(),
-            link_expiry: std::time::Duration::from_secs(600),
-        },
-        transfer: FakeTransfer::new(b"PK\x03\x04 a bundle".to_vec()),
+        steps: fakes,
         prepared,
     })
 }
@@ -198,14 +181,10 @@ async fn a_bundle_is_started_polled_and_stored_with_its_size_and_checksum_after_
     )
     .await
     .unwrap();
-    let job = backup::start_bundle_job(
-        &b.quicksight,
-        &b.store,
-        &b.durations,
-        b.start_input(0, "bundle-0001"),
-    )
-    .await
-    .unwrap();
+    let job = b
+        .start_bundle_job(b.start_input(0, "bundle-0001"))
+        .await
+        .unwrap();
     assert!(
         job.snapshot_job_id.starts_with("nightly-1-bundle-0001-"),
         "{}",
@@ -216,14 +195,10 @@ async fn a_bundle_is_started_polled_and_stored_with_its_size_and_checksum_after_
     assert_eq!(started.format, "QUICKSIGHT_JSON");
 
     // A retried start adopts its own job.
-    let again = backup::start_bundle_job(
-        &b.quicksight,
-        &b.store,
-        &b.durations,
-        b.start_input(0, "bundle-0001"),
-    )
-    .await
-    .unwrap();
+    let again = b
+        .start_bundle_job(b.start_input(0, "bundle-0001"))
+        .await
+        .unwrap();
     assert_eq!(again.snapshot_job_id, job.snapshot_job_id);
     assert!(again.already_started);
 
@@ -231,31 +206,18 @@ async fn a_bundle_is_started_polled_and_stored_with_its_size_and_checksum_after_
         run: b.prepared.run.clone(),
         job: job.clone(),
     };
-    let pending = check_job(&b.quicksight, &b.durations, &b.slots, step.clone())
-        .await
-        .unwrap();
+    let pending = b.check_job(step.clone()).await.unwrap();
     assert_eq!(pending.status, JobProgress::Pending);
     b.quicksight
         .finish_bundle(&job.snapshot_job_id, JobStatus::Completed, vec![]);
-    let done = check_job(&b.quicksight, &b.durations, &b.slots, step.clone())
-        .await
-        .unwrap();
+    let done = b.check_job(step.clone()).await.unwrap();
     assert_eq!(done.status, JobProgress::Completed);
 
     // The check consumed URL 1; the fetch's first describe hands out URL 2,
     // refused as expired; it describes again for URL 3.
     b.transfer
         .refuse(&format!("fake://bundle/{}/2", job.snapshot_job_id), 403);
-    let fetched = backup::fetch_bundle(
-        &b.quicksight,
-        &b.transfer,
-        &b.store,
-        &b.slots,
-        &b.announcer,
-        step,
-    )
-    .await
-    .unwrap();
+    let fetched = b.fetch_bundle(step).await.unwrap();
     assert_eq!(fetched.status, Some(OutcomeStatus::Completed));
     let outcome = b.outcome("bundle-0001");
     let bundle = outcome.bundle.expect("the stored bundle");
@@ -299,14 +261,10 @@ async fn a_failed_export_records_every_error_and_frees_its_bundle_slot() {
     )
     .await
     .unwrap();
-    let job = backup::start_bundle_job(
-        &b.quicksight,
-        &b.store,
-        &b.durations,
-        b.start_input(0, "bundle-0001"),
-    )
-    .await
-    .unwrap();
+    let job = b
+        .start_bundle_job(b.start_input(0, "bundle-0001"))
+        .await
+        .unwrap();
     let errors: Vec<BundleIssue> = resources
         .iter()
         .map(|a| BundleIssue {
@@ -336,16 +294,7 @@ async fn a_failed_export_records_every_error_and_frees_its_bundle_slot() {
         run: b.prepared.run.clone(),
         job,
     };
-    let fetched = backup::fetch_bundle(
-        &b.quicksight,
-        &b.transfer,
-        &b.store,
-        &b.slots,
-        &b.announcer,
-        step,
-    )
-    .await
-    .unwrap();
+    let fetched = b.fetch_bundle(step).await.unwrap();
     assert_eq!(fetched.status, Some(OutcomeStatus::Failed));
     let outcome = b.outcome("bundle-0001");
     assert_eq!(outcome.issues, errors);

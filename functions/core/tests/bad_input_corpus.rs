@@ -3,22 +3,18 @@
 //! job starts, by prepare-run and by the API alike, with the field path
 //! named and no tag or parameter value echoed.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
+
+use std::path::PathBuf;
 
 use export_core::ExportError;
 use export_core::api::{Api, ApiRequest};
-use export_core::callbacks::fake::FakeCallbacks;
-use export_core::coordination::memory::MemoryCoordination;
-use export_core::coordination::semaphore::SlotService;
-use export_core::delivery::Announcer;
-use export_core::events::fake::FakeEvents;
 use export_core::executions::fake::FakeExecutions;
+use export_core::model::PrepareRunInput;
 use export_core::model::{ExecutionRef, ObjectRef};
-use export_core::settings::{RunSettings, SharedLimits};
-use export_core::steps::prepare::PrepareRunInput;
-use export_core::steps::{self};
-use export_core::storage::memory::MemoryStore;
+use export_core::settings::RunSettings;
 use serde_json::Value;
 
 const BUCKET: &str = "stack-exports";
@@ -89,7 +85,8 @@ async fn every_invalid_request_is_refused_by_prepare_run_with_its_field_and_no_v
     assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
     let mut missed: Vec<String> = Vec::new();
     for case in &cases {
-        let store = MemoryStore::new();
+        let fakes = common::fake_steps();
+        let store = &fakes.store;
         store.insert(BUCKET, KEY, case.body.clone());
         let input = PrepareRunInput {
             request: ObjectRef {
@@ -102,7 +99,8 @@ async fn every_invalid_request_is_refused_by_prepare_run_with_its_field_and_no_v
                 started_at: None,
             },
         };
-        let error = steps::prepare_run(&store, input, &RunSettings::default(), &stack())
+        let error = fakes
+            .prepare_run(input, &RunSettings::default(), &stack())
             .await
             .err()
             .unwrap_or_else(|| panic!("{}: accepted", case.name));
@@ -136,18 +134,8 @@ async fn every_invalid_request_is_refused_by_prepare_run_with_its_field_and_no_v
 #[tokio::test]
 async fn the_api_answers_the_corpus_with_400s_and_starts_nothing() {
     let api = Api {
+        steps: common::fake_steps_with_link_expiry(Duration::from_secs(900)),
         executions: FakeExecutions::new(),
-        store: MemoryStore::new(),
-        slots: SlotService {
-            table: MemoryCoordination::new(),
-            callbacks: FakeCallbacks::new(),
-            limits: SharedLimits::default(),
-        },
-        announcer: Announcer {
-            events: FakeEvents::new(),
-            link_expiry: Duration::from_secs(900),
-        },
-        requests: export_core::request_store::RequestReader::new(),
         stack: stack(),
     };
     let mut missed: Vec<String> = Vec::new();
@@ -178,5 +166,5 @@ async fn the_api_answers_the_corpus_with_400s_and_starts_nothing() {
     }
     assert!(missed.is_empty(), "{}", missed.join("\n"));
     assert!(api.executions.names().is_empty(), "a run was started");
-    assert!(api.store.keys().is_empty(), "a request was stored");
+    assert!(api.steps.store.keys().is_empty(), "a request was stored");
 }

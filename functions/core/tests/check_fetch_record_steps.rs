@@ -10,7 +10,6 @@ use export_core::model::{
 };
 use export_core::quicksight::{JobResult, JobStatus};
 use export_core::steps::record::Recorded;
-use export_core::steps::{self};
 use serde_json::json;
 
 #[tokio::test]
@@ -26,57 +25,35 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
     ] {
         run.quicksight
             .set_status(&handle.snapshot_job_id, status.clone());
-        let check = steps::check::check_job_at(
-            &run.quicksight,
-            &run.durations,
-            &run.slots,
-            run.step_input(&handle),
-            now as f64,
-        )
-        .await
-        .unwrap();
+        let check = run
+            .check_job_at(run.step_input(&handle), now as f64)
+            .await
+            .unwrap();
         assert_eq!(check.status, progress);
         assert_eq!(check.job_status, status.as_str());
     }
     run.quicksight
         .set_status(&handle.snapshot_job_id, JobStatus::Running);
     // Near the deadline the next look lands on it, not after.
-    let check = steps::check::check_job_at(
-        &run.quicksight,
-        &run.durations,
-        &run.slots,
-        run.step_input(&handle),
-        (handle.deadline - 7) as f64,
-    )
-    .await
-    .unwrap();
+    let check = run
+        .check_job_at(run.step_input(&handle), (handle.deadline - 7) as f64)
+        .await
+        .unwrap();
     assert_eq!(
         (check.status, check.check_in_seconds),
         (JobProgress::Pending, 7)
     );
     // At the deadline polling ends, whatever QuickSight says.
-    let check = steps::check::check_job_at(
-        &run.quicksight,
-        &run.durations,
-        &run.slots,
-        run.step_input(&handle),
-        handle.deadline as f64,
-    )
-    .await
-    .unwrap();
+    let check = run
+        .check_job_at(run.step_input(&handle), handle.deadline as f64)
+        .await
+        .unwrap();
     assert_eq!(check.status, JobProgress::DeadlinePassed);
 
     // A status this version does not know is an error, not an endless poll.
     run.quicksight
         .set_status(&handle.snapshot_job_id, JobStatus::Other("PAUSED".into()));
-    let error = steps::check_job(
-        &run.quicksight,
-        &run.durations,
-        &run.slots,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap_err();
+    let error = run.check_job(run.step_input(&handle)).await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::UnexpectedResponse);
 }
 
@@ -86,15 +63,7 @@ async fn check_maps_statuses_and_never_polls_past_the_deadline() {
 async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
     let run = prepared_run(request_json()).await;
     let handle = run.start(0, "acme").await.unwrap();
-    let error = steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap_err();
+    let error = run.fetch_result(run.step_input(&handle)).await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::PreconditionNotMet);
     assert!(run.outcome("acme").is_none());
 
@@ -105,15 +74,7 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
             vec![detail("DATASET_DELETED"), detail("BRAND_NEW")],
         ),
     );
-    let fetched = steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    let fetched = run.fetch_result(run.step_input(&handle)).await.unwrap();
     assert!(!fetched.run_again);
     assert_eq!(fetched.status, Some(OutcomeStatus::Completed));
     assert_eq!(fetched.files, 1);
@@ -131,20 +92,9 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
     assert_eq!(kinds, ["DATASET_DELETED", "BRAND_NEW"]);
 
     // A repeated fetch (a lost reply) and a late failure keep what is known.
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
-    let recorded = steps::record_failure(
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        RecordFailureInput {
+    run.fetch_result(run.step_input(&handle)).await.unwrap();
+    let recorded = run
+        .record_failure(RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef {
                 index: 0,
@@ -156,10 +106,9 @@ async fn fetch_records_the_outcome_once_with_every_uri_and_file_error() {
                 error: "States.Timeout".into(),
                 cause: None,
             },
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     assert_eq!(recorded, Recorded::AlreadyRecorded);
     assert_eq!(run.outcome("acme").unwrap(), outcome);
 }
@@ -172,43 +121,19 @@ async fn rls_changed_runs_the_job_once_more_then_records_the_error() {
         &first.snapshot_job_id,
         completed(&[], vec![detail("RLS_CHANGED")]),
     );
-    let fetched = steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&first),
-    )
-    .await
-    .unwrap();
+    let fetched = run.fetch_result(run.step_input(&first)).await.unwrap();
     assert!(fetched.run_again);
     assert!(
         run.outcome("acme").is_none(),
         "nothing is recorded before the second attempt"
     );
 
-    let second = steps::start_job(
-        &run.quicksight,
-        &run.store,
-        &run.requests,
-        &run.durations,
-        run.start_input(0, "acme", 2),
-    )
-    .await
-    .unwrap();
+    let second = run.start_job(run.start_input(0, "acme", 2)).await.unwrap();
     run.quicksight.finish(
         &second.snapshot_job_id,
         completed(&[], vec![detail("CLS_CHANGED")]),
     );
-    let fetched = steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&second),
-    )
-    .await
-    .unwrap();
+    let fetched = run.fetch_result(run.step_input(&second)).await.unwrap();
     assert!(!fetched.run_again);
     let outcome = run.outcome("acme").unwrap();
     assert_eq!(outcome.attempts, 2);
@@ -231,15 +156,7 @@ async fn a_failed_job_is_recorded_with_its_job_level_error() {
             error: Some(detail("DASHBOARD_ACCESS_DENIED")),
         },
     );
-    let fetched = steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    let fetched = run.fetch_result(run.step_input(&handle)).await.unwrap();
     assert_eq!(fetched.status, Some(OutcomeStatus::Failed));
     let outcome = run.outcome("initech").unwrap();
     assert_eq!(outcome.error.unwrap().error_type, "DASHBOARD_ACCESS_DENIED");
@@ -248,10 +165,7 @@ async fn a_failed_job_is_recorded_with_its_job_level_error() {
 #[tokio::test]
 async fn a_caught_failure_is_recorded_with_the_lambda_errors_message() {
     let run = prepared_run(request_json()).await;
-    let recorded = steps::record_failure(
-        &run.store,
-        &run.slots, &run.announcer,
-        RecordFailureInput {
+    let recorded = run.record_failure(RecordFailureInput {
             run: run.prepared.run.clone(),
             recipient: RecipientRef { index: 1, id: "globex".into() },
             attempt: 1,
@@ -263,8 +177,7 @@ async fn a_caught_failure_is_recorded_with_the_lambda_errors_message() {
                         .to_string(),
                 ),
             },
-        },
-    )
+        })
     .await
     .unwrap();
     assert_eq!(recorded, Recorded::Written);
@@ -284,7 +197,7 @@ async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
     use export_core::coordination::{SlotKind, SlotTable};
     use export_core::model::TakeSlotInput;
     let mut run = prepared_run(request_json()).await;
-    run.slots.limits.slot_cap = 1;
+    run.steps.slots.limits.slot_cap = 1;
     let ask = |index: usize, id: &str| TakeSlotInput {
         run: run.prepared.run.clone(),
         recipient: RecipientRef {
@@ -305,28 +218,14 @@ async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
     let handle = run.start(0, "acme").await.unwrap();
     run.quicksight
         .set_status(&handle.snapshot_job_id, JobStatus::Running);
-    steps::check_job(
-        &run.quicksight,
-        &run.durations,
-        &run.slots,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    run.check_job(run.step_input(&handle)).await.unwrap();
     assert_eq!(run.slots.callbacks.delivered().len(), 1, "still running");
 
     run.quicksight.finish(
         &handle.snapshot_job_id,
         completed(&["s3://b/1.pdf"], vec![]),
     );
-    steps::check_job(
-        &run.quicksight,
-        &run.durations,
-        &run.slots,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    run.check_job(run.step_input(&handle)).await.unwrap();
     let delivered = run.slots.callbacks.delivered();
     assert_eq!(delivered.len(), 2);
     assert_eq!(
@@ -337,15 +236,7 @@ async fn a_finished_job_gives_its_slot_to_the_next_waiter_when_it_is_checked() {
     assert_eq!(leases.len(), 1);
     assert_eq!(leases[0].holder.recipient, "globex");
     // The fetch gives back nothing more.
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    run.fetch_result(run.step_input(&handle)).await.unwrap();
     assert_eq!(
         run.slots
             .table
@@ -370,15 +261,7 @@ async fn every_recorded_outcome_is_announced_with_download_links_and_no_value() 
             vec![],
         ),
     );
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    run.fetch_result(run.step_input(&handle)).await.unwrap();
     let published = run.announcer.events.published();
     assert_eq!(published.len(), 1);
     let (detail_type, detail) = &published[0];
@@ -393,15 +276,7 @@ async fn every_recorded_outcome_is_announced_with_download_links_and_no_value() 
     assert_no_secret("the event", &detail.to_string());
 
     // A retried fetch announces the kept outcome again (at least once).
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&handle),
-    )
-    .await
-    .unwrap();
+    run.fetch_result(run.step_input(&handle)).await.unwrap();
     let published = run.announcer.events.published();
     assert_eq!(published.len(), 2);
     assert_eq!(published[1].1, published[0].1);

@@ -7,7 +7,6 @@ use common::*;
 use export_core::error_name::ErrorName;
 use export_core::model::ManifestInput;
 use export_core::model::{OutcomeStatus, RecipientRef, RecordFailureInput, StepFailure};
-use export_core::steps::{self};
 use export_core::storage::StorageError;
 
 #[tokio::test]
@@ -18,29 +17,13 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
         &acme.snapshot_job_id,
         completed(&["s3://b/1.pdf", "s3://b/2.pdf"], vec![]),
     );
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&acme),
-    )
-    .await
-    .unwrap();
+    run.fetch_result(run.step_input(&acme)).await.unwrap();
     let initech = run.start(2, "initech").await.unwrap();
     run.quicksight.finish(
         &initech.snapshot_job_id,
         completed(&["s3://b/3.pdf"], vec![detail("DATASET_DELETED")]),
     );
-    steps::fetch_result(
-        &run.quicksight,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        run.step_input(&initech),
-    )
-    .await
-    .unwrap();
+    run.fetch_result(run.step_input(&initech)).await.unwrap();
     // globex never finished: the run was stopped, say.
 
     let manifest = run.manifest().await;
@@ -74,24 +57,19 @@ async fn the_manifest_is_assembled_from_the_outcomes_and_names_the_missing() {
     assert_store_holds_no_secret(&run.store);
 
     // Written again once globex is known: the manifest follows the outcomes.
-    steps::record_failure(
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        RecordFailureInput {
-            run: run.prepared.run.clone(),
-            recipient: RecipientRef {
-                index: 1,
-                id: "globex".into(),
-            },
-            attempt: 1,
-            job: None,
-            failure: StepFailure {
-                error: "Export.JobTimedOut".into(),
-                cause: Some("late".into()),
-            },
+    run.record_failure(RecordFailureInput {
+        run: run.prepared.run.clone(),
+        recipient: RecipientRef {
+            index: 1,
+            id: "globex".into(),
         },
-    )
+        attempt: 1,
+        job: None,
+        failure: StepFailure {
+            error: "Export.JobTimedOut".into(),
+            cause: Some("late".into()),
+        },
+    })
     .await
     .unwrap();
     let manifest = run.manifest().await;
@@ -115,9 +93,7 @@ async fn storage_errors_are_classified_for_the_state_machine() {
         key: "k".into(),
         message: "HTTP 503 SlowDown".into(),
     });
-    let error = steps::write_manifest(&run.store, &run.announcer, input())
-        .await
-        .unwrap_err();
+    let error = run.write_manifest(input()).await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::StorageUnavailable);
 
     run.store.fail_next(StorageError::Rejected {
@@ -127,9 +103,7 @@ async fn storage_errors_are_classified_for_the_state_machine() {
         code: "AccessDenied".into(),
         message: "Access Denied".into(),
     });
-    let error = steps::write_manifest(&run.store, &run.announcer, input())
-        .await
-        .unwrap_err();
+    let error = run.write_manifest(input()).await.unwrap_err();
     assert_eq!(error.error_name(), ErrorName::StorageRejected);
     let text = error.to_string();
     assert!(
@@ -138,16 +112,13 @@ async fn storage_errors_are_classified_for_the_state_machine() {
     );
 
     // An unknown run is refused, naming where it looked.
-    let error = steps::write_manifest(
-        &run.store,
-        &run.announcer,
-        ManifestInput {
+    let error = run
+        .write_manifest(ManifestInput {
             bucket: BUCKET.into(),
             run_prefix: "monthly/nope".into(),
-        },
-    )
-    .await
-    .unwrap_err();
+        })
+        .await
+        .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::StorageRejected);
     assert!(
         error.to_string().contains("monthly/nope/run.json"),

@@ -6,8 +6,6 @@ mod common;
 use common::*;
 use export_core::error_name::ErrorName;
 use export_core::settings::RunSettings;
-use export_core::steps::{self};
-use export_core::storage::memory::MemoryStore;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -41,27 +39,25 @@ async fn prepare_pins_the_request_claims_the_run_and_writes_ids_only() {
 
 #[tokio::test]
 async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_problem() {
-    let store = MemoryStore::new();
+    let fakes = common::fake_steps();
+    let store = &fakes.store;
     let settings = RunSettings::default();
 
     // The request must be read from the stack's bucket.
     let mut input = prepare_input(EXECUTION, "run-7");
     input.request.bucket = "somebody-elses".into();
-    let error = steps::prepare_run(&store, input, &settings, &stack())
+    let error = fakes
+        .prepare_run(input, &settings, &stack())
         .await
         .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(error.to_string().contains("request.bucket"), "{error}");
 
     // A missing request names bucket and key.
-    let error = steps::prepare_run(
-        &store,
-        prepare_input(EXECUTION, "run-7"),
-        &settings,
-        &stack(),
-    )
-    .await
-    .unwrap_err();
+    let error = fakes
+        .prepare_run(prepare_input(EXECUTION, "run-7"), &settings, &stack())
+        .await
+        .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(
         error
@@ -76,14 +72,10 @@ async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_probl
     bad["recipients"][1]["rls_tags"] = Value::Null;
     bad["recipients"][2]["rls_tags"][0]["value"] = json!("");
     store.insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&bad).unwrap());
-    let error = steps::prepare_run(
-        &store,
-        prepare_input(EXECUTION, "run-7"),
-        &settings,
-        &stack(),
-    )
-    .await
-    .unwrap_err();
+    let error = fakes
+        .prepare_run(prepare_input(EXECUTION, "run-7"), &settings, &stack())
+        .await
+        .unwrap_err();
     let export_core::ExportError::InvalidRequest(errors) = &error else {
         panic!("{error}");
     };
@@ -106,14 +98,10 @@ async fn prepare_refuses_what_it_cannot_run_before_any_job_and_lists_every_probl
         REQUEST_KEY,
         b"{\"recipients\": [ACME-SECRET-TAG".to_vec(),
     );
-    let error = steps::prepare_run(
-        &store,
-        prepare_input(EXECUTION, "run-7"),
-        &settings,
-        &stack(),
-    )
-    .await
-    .unwrap_err();
+    let error = fakes
+        .prepare_run(prepare_input(EXECUTION, "run-7"), &settings, &stack())
+        .await
+        .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::InvalidRequest);
     assert!(error.to_string().contains("not valid JSON"), "{error}");
     assert_no_secret("the error", &error.to_string());
@@ -124,25 +112,16 @@ async fn a_run_id_belongs_to_one_execution() {
     let run = prepared_run(request_json()).await;
     let settings = RunSettings::default();
     // The same execution again (a retried step) is fine.
-    steps::prepare_run(
-        &run.store,
-        prepare_input(EXECUTION, "run-7"),
-        &settings,
-        &stack(),
-    )
-    .await
-    .unwrap();
+    run.prepare_run(prepare_input(EXECUTION, "run-7"), &settings, &stack())
+        .await
+        .unwrap();
     // Another execution of the same name (another state machine writing to
     // the bucket, or the name reused after its history expired) is refused.
     let other = "arn:aws:states:us-east-1:123456789012:execution:other-export:run-7";
-    let error = steps::prepare_run(
-        &run.store,
-        prepare_input(other, "run-7"),
-        &settings,
-        &stack(),
-    )
-    .await
-    .unwrap_err();
+    let error = run
+        .prepare_run(prepare_input(other, "run-7"), &settings, &stack())
+        .await
+        .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::RunIdInUse);
     assert!(error.to_string().contains(EXECUTION), "{error}");
 }

@@ -9,7 +9,6 @@ use export_core::error_name::ErrorName;
 use export_core::quicksight::fake::{Call, FakeSnapshotJobs};
 use export_core::quicksight::{JobRef, SnapshotJobSpec, SnapshotJobs};
 use export_core::settings::RunSettings;
-use export_core::steps::{self};
 use lambda_runtime::Diagnostic;
 use serde_json::json;
 
@@ -56,35 +55,19 @@ async fn a_retried_start_adopts_its_own_job_and_nothing_else() {
     // Another execution (a resubmission) gets another job ID.
     let mut other = run.start_input(0, "acme", 1);
     other.run.execution_id = format!("{EXECUTION}-resubmitted");
-    let resubmitted = steps::start_job(
-        &run.quicksight,
-        &run.store,
-        &run.requests,
-        &run.durations,
-        other,
-    )
-    .await
-    .unwrap();
+    let resubmitted = run.start_job(other).await.unwrap();
     assert_ne!(resubmitted.snapshot_job_id, first.snapshot_job_id);
     assert!(!resubmitted.already_started);
 
     // The second attempt (RLS_CHANGED) is a new job too.
-    let second = steps::start_job(
-        &run.quicksight,
-        &run.store,
-        &run.requests,
-        &run.durations,
-        run.start_input(0, "acme", 2),
-    )
-    .await
-    .unwrap();
+    let second = run.start_job(run.start_input(0, "acme", 2)).await.unwrap();
     assert_ne!(second.snapshot_job_id, first.snapshot_job_id);
     assert_eq!(second.attempt, 2);
 }
 
 #[tokio::test]
 async fn a_job_with_our_id_but_another_spec_is_an_error_not_an_adoption() {
-    let run = prepared_run(request_json()).await;
+    let mut run = prepared_run(request_json()).await;
     let ours = run.start(0, "acme").await.unwrap();
     // Another QuickSight account state: the same ID, a job writing elsewhere.
     let quicksight = FakeSnapshotJobs::new();
@@ -106,15 +89,11 @@ async fn a_job_with_our_id_but_another_spec_is_an_error_not_an_adoption() {
         })
         .await
         .unwrap();
-    let error = steps::start_job(
-        &quicksight,
-        &run.store,
-        &run.requests,
-        &run.durations,
-        run.start_input(0, "acme", 1),
-    )
-    .await
-    .unwrap_err();
+    run.steps.quicksight = quicksight;
+    let error = run
+        .start_job(run.start_input(0, "acme", 1))
+        .await
+        .unwrap_err();
     assert_eq!(error.error_name(), ErrorName::JobIdConflict);
     assert!(error.to_string().contains(&ours.snapshot_job_id), "{error}");
 }

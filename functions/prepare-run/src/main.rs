@@ -4,23 +4,16 @@
 
 use export_core::handlers;
 use export_core::settings::{RunSettings, StackPlace};
-use export_core::wiring::Wiring;
-use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
     // Settings are checked once, at init: a bad deployment fails loudly.
-    let settings = RunSettings::from_env()?;
-    let stack = StackPlace::from_env()?;
-    let wiring = Wiring::from_env().await?;
-    let (store, quicksight) = (wiring.store(), wiring.quicksight());
-    let (store, quicksight, settings, stack) = (&store, &quicksight, &settings, &stack);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handlers::prepare_run(store, quicksight, settings, stack, event.payload)
-            .await
-            .map_err(Diagnostic::from)
-    }))
+    let settings: &'static RunSettings = Box::leak(Box::new(RunSettings::from_env()?));
+    let stack: &'static StackPlace = Box::leak(Box::new(StackPlace::from_env()?));
+    export_core::wiring::serve(move |steps, payload| {
+        handlers::prepare_run(steps, settings, stack, payload)
+    })
     .await
 }

@@ -3,19 +3,10 @@
 //! `export_core::coordination::semaphore`.
 
 use export_core::handlers;
-use export_core::wiring::Wiring;
-use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     export_core::telemetry::init();
-    let slots = Wiring::from_env().await?.slots();
-    let slots = &slots;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handlers::reap_slots(slots, event.payload)
-            .await
-            .map_err(Diagnostic::from)
-    }))
-    .await
+    export_core::wiring::serve(handlers::reap_slots).await
 }

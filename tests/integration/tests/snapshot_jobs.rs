@@ -47,32 +47,17 @@ async fn the_json_faces_chain_like_the_state_machine() {
     let sim = start_sim(fast_sim()).await;
     let run = Run::prepare(&sim.endpoint(), "run-json", &["globex"]).await;
     let input = serde_json::to_value(run.start_input("globex")).unwrap();
-    let handle: Value =
-        handlers::start_job(&run.qs, &run.store, &run.requests, &run.durations, input)
-            .await
-            .unwrap();
+    let handle: Value = handlers::start_job(&run.steps, input).await.unwrap();
     let step = json!({ "run": run.run, "job": handle });
     loop {
-        let check = handlers::check_job(&run.qs, &run.durations, &run.slots, step.clone())
-            .await
-            .unwrap();
+        let check = handlers::check_job(&run.steps, step.clone()).await.unwrap();
         if check["status"] != "pending" {
             assert_eq!(check["status"], "completed");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(120)).await;
     }
-    let transfer = export_core::storage::transfer::FakeTransfer::default();
-    let fetched = handlers::fetch_result(
-        &run.qs,
-        &transfer,
-        &run.store,
-        &run.slots,
-        &run.announcer,
-        step,
-    )
-    .await
-    .unwrap();
+    let fetched = handlers::fetch_result(&run.steps, step).await.unwrap();
     assert_eq!(fetched["status"], "completed");
     assert_eq!(fetched["files"], 3);
 }
@@ -298,10 +283,7 @@ async fn rls_changed_runs_the_job_once_more_before_the_error_is_recorded() {
 
     let mut again = run.start_input("stale-rls");
     again.attempt = 2;
-    let second =
-        export_core::steps::start_job(&run.qs, &run.store, &run.requests, &run.durations, again)
-            .await
-            .unwrap();
+    let second = run.steps.start_job(again).await.unwrap();
     assert_ne!(second.snapshot_job_id, first.snapshot_job_id);
     run.wait_until_terminal(&second).await;
     let fetched = run.fetch(&second).await.unwrap();

@@ -21,18 +21,15 @@ use serde_json::json;
 use tracing::info;
 
 use super::{Api, ApiResponse, Problem, check_run_id};
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
 use crate::error::ExportError;
 use crate::error_name::ErrorName;
-use crate::events::EventSink;
 use crate::executions::{ExecutionInfo, Executions};
 use crate::layout;
 use crate::model::{Counts, ManifestInput};
 use crate::model::{ErrorDetail, OutcomeStatus, RecipientOutcome, RecipientRef};
-use crate::steps::manifest::write_manifest;
+use crate::steps::Ports;
 use crate::steps::record::record_outcome_at;
-use crate::storage::{DownloadLinks, ObjectStore, PutMode, StorageError};
+use crate::storage::{ObjectStore, PutMode, StorageError};
 use crate::time::{format_rfc3339, now_epoch_ms, now_epoch_seconds};
 
 /// Outcomes written at once while finishing a cancellation.
@@ -89,14 +86,7 @@ fn cancelled_outcome(recipient_id: &str) -> RecipientOutcome {
     }
 }
 
-impl<E, S, T, C, V> Api<E, S, T, C, V>
-where
-    E: Executions,
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
+impl<P: Ports> Api<P> {
     pub(super) async fn cancel_run(&self, id: &str) -> Result<ApiResponse, Problem> {
         check_run_id(id, "run ID")?;
         let Some(execution) = self.executions.describe(id).await? else {
@@ -148,6 +138,7 @@ where
             // keeps the first record, and with it a cancellation already
             // finished.
             match self
+                .steps
                 .store
                 .put_json(
                     &place.bucket,
@@ -168,7 +159,11 @@ where
                 "cancelled through the API",
             )
             .await?;
-        let reaped = self.slots.reap(&execution.arn, now_epoch_ms()).await?;
+        let reaped = self
+            .steps
+            .slots
+            .reap(&execution.arn, now_epoch_ms())
+            .await?;
         info!(
             run_id = id,
             slots = reaped.leases,
@@ -191,6 +186,7 @@ where
         run_prefix: &str,
     ) -> Result<Option<Cancellation>, StorageError> {
         match self
+            .steps
             .store
             .get(bucket, &layout::cancellation_key(run_prefix), None)
             .await
@@ -278,6 +274,7 @@ where
         deadline: Instant,
     ) -> Result<CancelProgress, ExportError> {
         let items: Vec<RecipientRef> = match self
+            .steps
             .store
             .get(bucket, &layout::items_key(run_prefix), None)
             .await
@@ -288,6 +285,7 @@ where
             Err(e) => return Err(e.into()),
         };
         let recorded: std::collections::HashSet<String> = self
+            .steps
             .store
             .list(bucket, &layout::outcomes_prefix(run_prefix))
             .await?
@@ -315,8 +313,8 @@ where
             .map(|(_, recipient_id)| async move {
                 let outcome = cancelled_outcome(&recipient_id);
                 record_outcome_at(
-                    &self.store,
-                    &self.announcer,
+                    &self.steps.store,
+                    &self.steps.announcer,
                     bucket,
                     run_prefix,
                     run_id,
@@ -339,18 +337,17 @@ where
             );
             return Ok(progress);
         }
-        let summary = write_manifest(
-            &self.store,
-            &self.announcer,
-            ManifestInput {
+        let summary = self
+            .steps
+            .write_manifest(ManifestInput {
                 bucket: bucket.to_string(),
                 run_prefix: run_prefix.to_string(),
-            },
-        )
-        .await?;
+            })
+            .await?;
         if let Some(mut record) = self.cancellation(bucket, run_prefix).await? {
             record.finished_at = Some(format_rfc3339(now_epoch_seconds()));
-            self.store
+            self.steps
+                .store
                 .put_json(
                     bucket,
                     &layout::cancellation_key(run_prefix),

@@ -9,17 +9,15 @@ use super::{
     Api, ApiRequest, ApiResponse, MAX_RESPONSE_BODY_BYTES, Problem, check_run_id, enveloped_len,
     limit_of,
 };
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
 use crate::delivery::{link_for, outcome_with_links};
 use crate::error::ExportError;
-use crate::events::EventSink;
 use crate::executions::{ExecutionInfo, Executions, STATUSES};
 use crate::job_id::readable;
 use crate::layout;
 use crate::model::{ObjectRef, RecipientOutcome};
 use crate::request_store::parse_request;
-use crate::storage::{DownloadLinks, ObjectStore, StorageError};
+use crate::steps::Ports;
+use crate::storage::{ObjectStore, StorageError};
 use crate::validation::MAX_RUN_ID_CHARS;
 
 /// Outcome objects read at once for one page.
@@ -33,14 +31,7 @@ pub(super) struct RunPlace {
     pub recipients: usize,
 }
 
-impl<E, S, T, C, V> Api<E, S, T, C, V>
-where
-    E: Executions,
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
+impl<P: Ports> Api<P> {
     /// The run's place from its execution's input, or `None` when the input
     /// is not a stored request's location (the run never started its work).
     pub(super) async fn place_of(
@@ -54,7 +45,12 @@ where
         else {
             return Ok(None);
         };
-        let stored = match self.store.get(&request.bucket, &request.key, None).await {
+        let stored = match self
+            .steps
+            .store
+            .get(&request.bucket, &request.key, None)
+            .await
+        {
             Ok(stored) => stored,
             Err(StorageError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -79,10 +75,10 @@ where
     /// A download link for an `s3://` URI in the export bucket.
     pub(super) async fn link(&self, uri: &str) -> Result<Option<String>, Problem> {
         Ok(link_for(
-            &self.store,
+            &self.steps.store,
             &self.stack.export_bucket,
             uri,
-            self.announcer.link_expiry,
+            self.steps.announcer.link_expiry,
         )
         .await?)
     }
@@ -112,6 +108,7 @@ where
         };
         let outcomes_prefix = layout::outcomes_prefix(&place.run_prefix);
         let recorded = self
+            .steps
             .store
             .list(&place.bucket, &outcomes_prefix)
             .await?
@@ -120,6 +117,7 @@ where
             .query("next_token")
             .map(|recipient| layout::outcome_key(&place.run_prefix, recipient));
         let page = self
+            .steps
             .store
             .list_page(&place.bucket, &outcomes_prefix, after.as_deref(), limit)
             .await?;
@@ -128,7 +126,7 @@ where
             stream::iter(page.keys.clone().into_iter().map(|key| {
                 let bucket = &place.bucket;
                 async move {
-                    let object = self.store.get(bucket, &key, None).await?;
+                    let object = self.steps.store.get(bucket, &key, None).await?;
                     serde_json::from_slice::<RecipientOutcome>(&object.body).map_err(|e| {
                         tracing::error!(%key, error = %e, "an outcome object cannot be read");
                         Problem::new(
@@ -144,7 +142,12 @@ where
             .await?;
         body["counts"] = json!({ "recipients": place.recipients, "recorded": recorded });
         let manifest_key = layout::manifest_key(&place.run_prefix);
-        match self.store.get(&place.bucket, &manifest_key, None).await {
+        match self
+            .steps
+            .store
+            .get(&place.bucket, &manifest_key, None)
+            .await
+        {
             Ok(object) => {
                 if let Ok(manifest) = serde_json::from_slice::<Value>(&object.body) {
                     body["counts"] = manifest["counts"].clone();
@@ -165,10 +168,10 @@ where
         let mut cut_short = false;
         for outcome in &outcomes {
             let entry = outcome_with_links(
-                &self.store,
+                &self.steps.store,
                 &self.stack.export_bucket,
                 outcome,
-                self.announcer.link_expiry,
+                self.steps.announcer.link_expiry,
             )
             .await?;
             // The entry, a comma, and the recipient ID in next_token.

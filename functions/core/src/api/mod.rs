@@ -13,14 +13,7 @@
 
 use serde_json::Value;
 
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
-use crate::coordination::semaphore::SlotService;
-use crate::delivery::Announcer;
-use crate::events::EventSink;
-use crate::executions::Executions;
-use crate::request_store::RequestReader;
-use crate::storage::{DownloadLinks, ObjectStore};
+use crate::steps::{Ports, Steps};
 
 mod cancel;
 mod inspect;
@@ -100,27 +93,18 @@ impl ApiResponse {
     }
 }
 
-/// What the API works with; built once at init by the binary.
-pub struct Api<E, S, T, C, V> {
-    pub executions: E,
-    pub store: S,
-    pub slots: SlotService<T, C>,
-    /// Cancelling records outcomes and writes the manifest: both announced.
-    pub announcer: Announcer<V>,
-    pub requests: RequestReader,
+/// What the API works with; built once at init by the binary: the steps'
+/// ports (it records, writes manifests and frees slots as they do) and
+/// the runs of the state machine.
+pub struct Api<P: Ports> {
+    pub steps: Steps<P>,
+    pub executions: P::Executions,
     /// Where the stack is: requests are stored in its export bucket, and
     /// must name its region and account.
     pub stack: crate::settings::StackPlace,
 }
 
-impl<E, S, T, C, V> Api<E, S, T, C, V>
-where
-    E: Executions,
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
+impl<P: Ports> Api<P> {
     /// Routes a request; every answer is JSON, errors included.
     pub async fn handle(&self, request: ApiRequest) -> ApiResponse {
         match self.route(&request).await {

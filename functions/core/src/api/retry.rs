@@ -7,25 +7,15 @@ use serde_json::json;
 
 use super::submit::{accepted, made_up_run_id};
 use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id};
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
-use crate::events::EventSink;
 use crate::executions::Executions;
 use crate::layout;
 use crate::model::OutcomeStatus;
 use crate::model::{Manifest, ManifestInput};
 use crate::request_store::parse_request;
-use crate::steps::manifest::write_manifest;
-use crate::storage::{DownloadLinks, ObjectStore};
+use crate::steps::Ports;
+use crate::storage::ObjectStore;
 
-impl<E, S, T, C, V> Api<E, S, T, C, V>
-where
-    E: Executions,
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
+impl<P: Ports> Api<P> {
     pub(super) async fn retry_run(
         &self,
         request: &ApiRequest,
@@ -51,16 +41,15 @@ where
         };
         // The manifest as the outcomes say now (written again: cheap, and
         // right even for a run that stopped before writing it).
-        let summary = write_manifest(
-            &self.store,
-            &self.announcer,
-            ManifestInput {
+        let summary = self
+            .steps
+            .write_manifest(ManifestInput {
                 bucket: place.bucket.clone(),
                 run_prefix: place.run_prefix.clone(),
-            },
-        )
-        .await?;
+            })
+            .await?;
         let object = self
+            .steps
             .store
             .get(
                 &place.bucket,
@@ -87,6 +76,7 @@ where
             ));
         }
         let stored = self
+            .steps
             .store
             .get(&place.request.bucket, &place.request.key, None)
             .await?;

@@ -6,12 +6,10 @@ use serde_json::{Value, json};
 use tracing::info;
 
 use super::{Api, ApiRequest, ApiResponse, Problem, check_run_id};
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
-use crate::events::EventSink;
 use crate::executions::{Executions, Started};
 use crate::request_store::parse_request;
-use crate::storage::{DownloadLinks, ObjectStore, PutMode, StorageError};
+use crate::steps::Ports;
+use crate::storage::{ObjectStore, PutMode, StorageError};
 use crate::validation::validate_request;
 
 /// Where the API stores what it is sent: one object per run ID.
@@ -24,14 +22,7 @@ pub fn made_up_run_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-impl<E, S, T, C, V> Api<E, S, T, C, V>
-where
-    E: Executions,
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
+impl<P: Ports> Api<P> {
     pub(super) async fn submit(&self, request: &ApiRequest) -> Result<ApiResponse, Problem> {
         let run_id = match request.header("idempotency-key").map(str::trim) {
             Some(key) => {
@@ -76,6 +67,7 @@ where
             )
         };
         let stored_before = match self
+            .steps
             .store
             .put_json(
                 &self.stack.export_bucket,
@@ -88,6 +80,7 @@ where
             Ok(()) => false,
             Err(StorageError::ConditionFailed { .. }) => {
                 let stored = self
+                    .steps
                     .store
                     .get(&self.stack.export_bucket, &key, None)
                     .await?;

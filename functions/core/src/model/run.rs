@@ -89,6 +89,15 @@ pub struct DashboardRef {
     pub dashboard_id: String,
 }
 
+/// What the state machine passes to the prepare step.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareRunInput {
+    /// Where the request is stored: the execution's input.
+    pub request: ObjectRef,
+    pub execution: ExecutionRef,
+}
+
 /// `<run>/run.json`: who owns the run and what it exports, written once by
 /// `prepare-run`, read by the manifest. Names and IDs only.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -104,6 +113,28 @@ pub struct RunRecord {
     pub request: PinnedObject,
     pub recipients: usize,
     pub settings: RunSettings,
+}
+
+impl RunRecord {
+    /// The record of `run`, started at `started_at`, of `dashboard`.
+    pub fn of(
+        run: &RunRef,
+        started_at: String,
+        description: Option<String>,
+        dashboard: DashboardRef,
+    ) -> Self {
+        RunRecord {
+            kind: run.kind,
+            run_id: run.run_id.clone(),
+            execution_id: run.execution_id.clone(),
+            started_at,
+            description,
+            dashboard,
+            request: run.request.clone(),
+            recipients: run.recipients,
+            settings: run.settings.clone(),
+        }
+    }
 }
 
 /// The EventBridge event Step Functions sends when an execution's status

@@ -5,21 +5,17 @@
 //! job is, so the next recipient's job starts while this one's result is
 //! still being fetched.
 
+use crate::steps::{Ports, Steps};
 use tracing::{info, warn};
 
-use super::backup::bundle_ref;
 use super::deadline::refusal_until;
 use super::start::expected_duration;
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
-use crate::coordination::semaphore::{SlotService, holder_of};
+use crate::coordination::semaphore::holder_of;
 use crate::coordination::{DurationLog, dashboard_key};
 use crate::error::ExportError;
-use crate::model::{JobCheck, JobHandle, JobKind, JobProgress, JobStepInput};
+use crate::model::{JobCheck, JobHandle, JobProgress, JobStepInput};
 use crate::pacing::next_check_seconds;
-use crate::quicksight::ApiError;
-use crate::quicksight::bundles::AssetBundles;
-use crate::quicksight::{JobDescription, JobRef, JobStatus, SnapshotJobs};
+use crate::quicksight::{JobDescription, JobRef, JobStatus};
 use crate::time::now_epoch_seconds;
 
 pub fn job_ref(handle: &JobHandle) -> JobRef {
@@ -35,110 +31,79 @@ fn dashboard_of(job: &JobHandle) -> String {
     dashboard_key(&job.account_id, &job.region, &job.dashboard_id)
 }
 
-/// Where a job of either kind stands: a bundle export's status is mapped
-/// onto a snapshot job's, so the rest of the check is one.
-pub async fn describe_job<Q: SnapshotJobs + AssetBundles>(
-    quicksight: &Q,
-    kind: JobKind,
-    job: &JobHandle,
-) -> Result<JobDescription, ApiError> {
-    match kind {
-        JobKind::DashboardSnapshot => quicksight.describe(&job_ref(job)).await,
-        JobKind::AssetBundleExport => {
-            let d = quicksight.describe_bundle(&bundle_ref(job)).await?;
-            Ok(JobDescription {
-                status: d.status,
-                created_at: d.created_at,
-                updated_at: None,
-                configuration: None,
-            })
-        }
+impl<P: Ports> Steps<P> {
+    pub async fn check_job(&self, input: JobStepInput) -> Result<JobCheck, ExportError> {
+        let (_quicksight, _durations, _slots) = (&self.quicksight, &self.durations, &self.slots);
+        self.check_job_at(input, now_epoch_seconds()).await
     }
 }
 
-pub async fn check_job<
-    Q: SnapshotJobs + AssetBundles,
-    D: DurationLog,
-    T: SlotTable,
-    C: TaskCallbacks,
->(
-    quicksight: &Q,
-    durations: &D,
-    slots: &SlotService<T, C>,
-    input: JobStepInput,
-) -> Result<JobCheck, ExportError> {
-    check_job_at(quicksight, durations, slots, input, now_epoch_seconds()).await
-}
-
-/// [`check_job`] at a given time (epoch seconds), for tests.
-pub async fn check_job_at<
-    Q: SnapshotJobs + AssetBundles,
-    D: DurationLog,
-    T: SlotTable,
-    C: TaskCallbacks,
->(
-    quicksight: &Q,
-    durations: &D,
-    slots: &SlotService<T, C>,
-    input: JobStepInput,
-    now: f64,
-) -> Result<JobCheck, ExportError> {
-    let job = &input.job;
-    let now_secs = now as u64;
-    let description = describe_job(quicksight, input.run.kind, job)
-        .await
-        .map_err(|e| refusal_until(job.deadline, now_secs, e))?;
-    let status = match &description.status {
-        JobStatus::Queued | JobStatus::Running if now_secs >= job.deadline => {
-            JobProgress::DeadlinePassed
-        }
-        JobStatus::Queued | JobStatus::Running => JobProgress::Pending,
-        JobStatus::Completed => JobProgress::Completed,
-        JobStatus::Failed => JobProgress::Failed,
-        JobStatus::Other(other) => {
-            return Err(ExportError::UnexpectedResponse(format!(
-                "job {} has status {other:?}, which this version does not know",
-                job.snapshot_job_id
-            )));
-        }
-    };
-    let remaining = job.deadline.saturating_sub(now_secs);
-    let check_in_seconds = match status {
-        JobProgress::Pending => {
-            let expected = expected_duration(durations, &dashboard_of(job)).await;
-            let elapsed = now - job.started_at as f64;
-            next_check_seconds(expected, elapsed, &input.run.settings, remaining)
-        }
-        _ => 1,
-    };
-    if matches!(status, JobProgress::Completed | JobProgress::Failed) {
-        // First, as the next job waits for it. Best effort: fetch-result and
-        // record-failure give it back too.
-        let holder = holder_of(&input.run.execution_id, &job.recipient_id);
-        let kind = crate::coordination::SlotKind::of(input.run.kind);
-        if let Err(e) = slots
-            .release_kind(kind, &holder, (now * 1000.0) as u64)
+impl<P: Ports> Steps<P> {
+    /// [`check_job`] at a given time (epoch seconds), for tests.
+    pub async fn check_job_at(
+        &self,
+        input: JobStepInput,
+        now: f64,
+    ) -> Result<JobCheck, ExportError> {
+        let (_quicksight, durations, slots) = (&self.quicksight, &self.durations, &self.slots);
+        let job = &input.job;
+        let now_secs = now as u64;
+        let description = self
+            .describe_job(input.run.kind, job)
             .await
-        {
-            warn!(error = %e, "the slot could not be given back yet; the fetch will");
+            .map_err(|e| refusal_until(job.deadline, now_secs, e))?;
+        let status = match &description.status {
+            JobStatus::Queued | JobStatus::Running if now_secs >= job.deadline => {
+                JobProgress::DeadlinePassed
+            }
+            JobStatus::Queued | JobStatus::Running => JobProgress::Pending,
+            JobStatus::Completed => JobProgress::Completed,
+            JobStatus::Failed => JobProgress::Failed,
+            JobStatus::Other(other) => {
+                return Err(ExportError::UnexpectedResponse(format!(
+                    "job {} has status {other:?}, which this version does not know",
+                    job.snapshot_job_id
+                )));
+            }
+        };
+        let remaining = job.deadline.saturating_sub(now_secs);
+        let check_in_seconds = match status {
+            JobProgress::Pending => {
+                let expected = expected_duration(durations, &dashboard_of(job)).await;
+                let elapsed = now - job.started_at as f64;
+                next_check_seconds(expected, elapsed, &input.run.settings, remaining)
+            }
+            _ => 1,
+        };
+        if matches!(status, JobProgress::Completed | JobProgress::Failed) {
+            // First, as the next job waits for it. Best effort: fetch-result and
+            // record-failure give it back too.
+            let holder = holder_of(&input.run.execution_id, &job.recipient_id);
+            let kind = crate::coordination::SlotKind::of(input.run.kind);
+            if let Err(e) = slots
+                .release_kind(kind, &holder, (now * 1000.0) as u64)
+                .await
+            {
+                warn!(error = %e, "the slot could not be given back yet; the fetch will");
+            }
         }
+        if status == JobProgress::Completed {
+            record_duration(durations, job, &description, now).await;
+        }
+        info!(
+            recipient_id = %job.recipient_id,
+            snapshot_job_id = %job.snapshot_job_id,
+            job_status = description.status.as_str(),
+            seconds_to_deadline = remaining,
+            check_in_seconds,
+            "snapshot job checked"
+        );
+        Ok(JobCheck {
+            status,
+            job_status: description.status.as_str().to_string(),
+            check_in_seconds,
+        })
     }
-    if status == JobProgress::Completed {
-        record_duration(durations, job, &description, now).await;
-    }
-    info!(
-        recipient_id = %job.recipient_id,
-        snapshot_job_id = %job.snapshot_job_id,
-        job_status = description.status.as_str(),
-        seconds_to_deadline = remaining,
-        check_in_seconds,
-        "snapshot job checked"
-    );
-    Ok(JobCheck {
-        status,
-        job_status: description.status.as_str().to_string(),
-        check_in_seconds,
-    })
 }
 
 /// How long a finished job took, by QuickSight's own times when it gives

@@ -7,19 +7,17 @@
 //! the execution's state, so the manifest can be written again for any run,
 //! finished, failed or stopped (docs/request.md, "Writing a manifest again").
 
+use crate::steps::{Ports, Steps};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tracing::{info, warn};
 
-use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::error_name::ErrorName;
-use crate::events::EventSink;
 use crate::layout;
 use crate::model::{
     Counts, ErrorDetail, Manifest, ManifestEntry, ManifestInput, OutcomeStatus, RecipientOutcome,
     RecipientRef, RunRecord, RunSummary,
 };
-use crate::storage::DownloadLinks;
 use crate::storage::ObjectStore;
 use crate::time::{format_rfc3339, now_epoch_seconds};
 
@@ -124,40 +122,38 @@ async fn read_json<S: ObjectStore, T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Written, the manifest is announced ("Export Run Finished").
-pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
-    store: &S,
-    announcer: &Announcer<V>,
-    input: ManifestInput,
-) -> Result<RunSummary, ExportError> {
-    let (bucket, run_prefix) = (&input.bucket, input.run_prefix.trim_end_matches('/'));
-    let record: RunRecord = read_json(
-        store,
-        bucket,
-        &layout::run_record_key(run_prefix),
-        "run record",
-    )
-    .await?;
-    let items: Vec<RecipientRef> = read_json(
-        store,
-        bucket,
-        &layout::items_key(run_prefix),
-        "recipient list",
-    )
-    .await?;
+impl<P: Ports> Steps<P> {
+    /// Written, the manifest is announced ("Export Run Finished").
+    pub async fn write_manifest(&self, input: ManifestInput) -> Result<RunSummary, ExportError> {
+        let (store, announcer) = (&self.store, &self.announcer);
+        let (bucket, run_prefix) = (&input.bucket, input.run_prefix.trim_end_matches('/'));
+        let record: RunRecord = read_json(
+            store,
+            bucket,
+            &layout::run_record_key(run_prefix),
+            "run record",
+        )
+        .await?;
+        let items: Vec<RecipientRef> = read_json(
+            store,
+            bucket,
+            &layout::items_key(run_prefix),
+            "recipient list",
+        )
+        .await?;
 
-    let recorded: std::collections::HashSet<String> = store
-        .list(bucket, &layout::outcomes_prefix(run_prefix))
-        .await?
-        .iter()
-        .filter_map(|key| layout::recipient_of_outcome_key(run_prefix, key))
-        .map(str::to_string)
-        .collect();
-    // Owned items: a future that borrows from the closure's argument trips
-    // the compiler's check that the whole future is Send (rust#102211).
-    let written_at = format_rfc3339(now_epoch_seconds());
-    let noted_at = written_at.as_str();
-    let entries: Vec<ManifestEntry> = stream::iter(items.into_iter().map(|item| {
+        let recorded: std::collections::HashSet<String> = store
+            .list(bucket, &layout::outcomes_prefix(run_prefix))
+            .await?
+            .iter()
+            .filter_map(|key| layout::recipient_of_outcome_key(run_prefix, key))
+            .map(str::to_string)
+            .collect();
+        // Owned items: a future that borrows from the closure's argument trips
+        // the compiler's check that the whole future is Send (rust#102211).
+        let written_at = format_rfc3339(now_epoch_seconds());
+        let noted_at = written_at.as_str();
+        let entries: Vec<ManifestEntry> = stream::iter(items.into_iter().map(|item| {
         let found = recorded.contains(&item.id);
         async move {
             if !found {
@@ -187,39 +183,40 @@ pub async fn write_manifest<S: ObjectStore + DownloadLinks, V: EventSink>(
     .try_collect()
     .await?;
 
-    let counts = Counts::of(&entries);
-    let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
-    let manifest = Manifest {
-        kind: record.kind,
-        run_id: record.run_id.clone(),
-        execution_id: record.execution_id,
-        description: record.description,
-        dashboard: record.dashboard,
-        started_at: record.started_at,
-        written_at,
-        counts: counts.clone(),
-        recipients: entries,
-    };
-    let key = layout::manifest_key(run_prefix);
-    let body = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
-    store
-        .put_json(bucket, &key, body, crate::storage::PutMode::Overwrite)
-        .await?;
-    info!(
-        run_id = %record.run_id,
-        completed = counts.completed,
-        failed = counts.failed,
-        missing = counts.missing,
-        "run manifest written"
-    );
-    emit_run_metrics(&record.run_id, &counts, &timing);
-    let manifest_uri = format!("s3://{bucket}/{key}");
-    announcer
-        .run_finished(store, bucket, &record.run_id, &counts, &manifest_uri)
-        .await?;
-    Ok(RunSummary {
-        run_id: record.run_id,
-        manifest_uri,
-        counts,
-    })
+        let counts = Counts::of(&entries);
+        let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
+        let manifest = Manifest {
+            kind: record.kind,
+            run_id: record.run_id.clone(),
+            execution_id: record.execution_id,
+            description: record.description,
+            dashboard: record.dashboard,
+            started_at: record.started_at,
+            written_at,
+            counts: counts.clone(),
+            recipients: entries,
+        };
+        let key = layout::manifest_key(run_prefix);
+        let body = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
+        store
+            .put_json(bucket, &key, body, crate::storage::PutMode::Overwrite)
+            .await?;
+        info!(
+            run_id = %record.run_id,
+            completed = counts.completed,
+            failed = counts.failed,
+            missing = counts.missing,
+            "run manifest written"
+        );
+        emit_run_metrics(&record.run_id, &counts, &timing);
+        let manifest_uri = format!("s3://{bucket}/{key}");
+        announcer
+            .run_finished(store, bucket, &record.run_id, &counts, &manifest_uri)
+            .await?;
+        Ok(RunSummary {
+            run_id: record.run_id,
+            manifest_uri,
+            counts,
+        })
+    }
 }

@@ -5,12 +5,11 @@
 //! without changing it, and a failure recorded after a lost reply can never
 //! replace a completed export.
 
+use crate::steps::{Ports, Steps};
 use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::callbacks::TaskCallbacks;
-use crate::coordination::SlotTable;
-use crate::coordination::semaphore::{SlotService, holder_of};
+use crate::coordination::semaphore::holder_of;
 use crate::delivery::Announcer;
 use crate::error::ExportError;
 use crate::events::EventSink;
@@ -97,50 +96,42 @@ pub async fn record_outcome_at<S: ObjectStore + DownloadLinks, V: EventSink>(
     Ok(recorded)
 }
 
-/// `record-failure`: the state machine caught a failed step (or stopped
-/// polling at the deadline) and records the recipient as failed, with the
-/// job's ID when one was started; then its slot, if it had one, goes back.
-pub async fn record_failure<S, T, C, V>(
-    store: &S,
-    slots: &SlotService<T, C>,
-    announcer: &Announcer<V>,
-    input: RecordFailureInput,
-) -> Result<Recorded, ExportError>
-where
-    S: ObjectStore + DownloadLinks,
-    T: SlotTable,
-    C: TaskCallbacks,
-    V: EventSink,
-{
-    let outcome = RecipientOutcome {
-        recipient_id: input.recipient.id.clone(),
-        status: OutcomeStatus::Failed,
-        snapshot_job_id: input.job.as_ref().map(|j| j.snapshot_job_id.clone()),
-        // Jobs started: this attempt's, if it got that far.
-        attempts: if input.job.is_some() {
-            input.attempt
-        } else {
-            input.attempt.saturating_sub(1)
-        },
-        files: Vec::new(),
-        error: Some(ErrorDetail {
-            error_type: input.failure.error.clone(),
-            message: message_of_cause(input.failure.cause.as_deref().unwrap_or_default()),
-        }),
-        job_seconds: None,
-        bundle: None,
-        issues: Vec::new(),
-        recorded_at: format_rfc3339(now_epoch_seconds()),
-    };
-    let recorded = record_outcome(store, announcer, &input.run, &outcome).await?;
-    slots
-        .release_kind(
-            crate::coordination::SlotKind::of(input.run.kind),
-            &holder_of(&input.run.execution_id, &input.recipient.id),
-            now_epoch_ms(),
-        )
-        .await?;
-    Ok(recorded)
+impl<P: Ports> Steps<P> {
+    /// `record-failure`: the state machine caught a failed step (or stopped
+    /// polling at the deadline) and records the recipient as failed, with the
+    /// job's ID when one was started; then its slot, if it had one, goes back.
+    pub async fn record_failure(&self, input: RecordFailureInput) -> Result<Recorded, ExportError> {
+        let (store, slots, announcer) = (&self.store, &self.slots, &self.announcer);
+        let outcome = RecipientOutcome {
+            recipient_id: input.recipient.id.clone(),
+            status: OutcomeStatus::Failed,
+            snapshot_job_id: input.job.as_ref().map(|j| j.snapshot_job_id.clone()),
+            // Jobs started: this attempt's, if it got that far.
+            attempts: if input.job.is_some() {
+                input.attempt
+            } else {
+                input.attempt.saturating_sub(1)
+            },
+            files: Vec::new(),
+            error: Some(ErrorDetail {
+                error_type: input.failure.error.clone(),
+                message: message_of_cause(input.failure.cause.as_deref().unwrap_or_default()),
+            }),
+            job_seconds: None,
+            bundle: None,
+            issues: Vec::new(),
+            recorded_at: format_rfc3339(now_epoch_seconds()),
+        };
+        let recorded = record_outcome(store, announcer, &input.run, &outcome).await?;
+        slots
+            .release_kind(
+                crate::coordination::SlotKind::of(input.run.kind),
+                &holder_of(&input.run.execution_id, &input.recipient.id),
+                now_epoch_ms(),
+            )
+            .await?;
+        Ok(recorded)
+    }
 }
 
 /// A Lambda error's Cause is its error payload as JSON; keep its message.

@@ -8,6 +8,7 @@ use export_core::coordination::semaphore::SlotService;
 use export_core::delivery::Announcer;
 use export_core::events::fake::FakeEvents;
 use export_core::layout;
+use export_core::model::PrepareRunInput;
 use export_core::model::{
     ErrorDetail, ExecutionRef, JobHandle, JobStepInput, ObjectRef, PreparedRun, RecipientOutcome,
     RecipientRef, SlotGrant, StartJobInput,
@@ -18,9 +19,9 @@ use export_core::quicksight::{FileGroupResult, JobResult, JobStatus};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
-use export_core::steps::prepare::PrepareRunInput;
-use export_core::steps::{self};
+use export_core::steps::{Fakes, Steps};
 use export_core::storage::memory::MemoryStore;
+use export_core::storage::transfer::FakeTransfer;
 use serde_json::{Value, json};
 
 pub const BUCKET: &str = "stack-exports";
@@ -72,14 +73,43 @@ pub fn assert_store_holds_no_secret(store: &MemoryStore) {
 }
 
 pub struct Run {
-    pub store: MemoryStore,
-    pub quicksight: FakeSnapshotJobs,
-    pub requests: RequestReader,
-    /// Recent job durations (empty: the run's settings time the checks).
-    pub durations: MemoryCoordination,
-    pub slots: SlotService<MemoryCoordination, FakeCallbacks>,
-    pub announcer: Announcer<FakeEvents>,
+    /// The steps over the fakes (empty durations: the run's settings time the checks).
+    pub steps: Steps<Fakes>,
     pub prepared: PreparedRun,
+}
+
+impl std::ops::Deref for Run {
+    type Target = Steps<Fakes>;
+    fn deref(&self) -> &Steps<Fakes> {
+        &self.steps
+    }
+}
+
+/// The steps over empty fakes, with links that expire after `link_expiry`.
+pub fn fake_steps_with_link_expiry(link_expiry: std::time::Duration) -> Steps<Fakes> {
+    let mut steps = fake_steps();
+    steps.announcer.link_expiry = link_expiry;
+    steps
+}
+
+/// The steps over empty fakes.
+pub fn fake_steps() -> Steps<Fakes> {
+    Steps {
+        quicksight: FakeSnapshotJobs::new(),
+        store: MemoryStore::new(),
+        transfer: FakeTransfer::new(Vec::new()),
+        requests: RequestReader::new(),
+        durations: MemoryCoordination::new(),
+        slots: SlotService {
+            table: MemoryCoordination::new(),
+            callbacks: FakeCallbacks::new(),
+            limits: SharedLimits::default(),
+        },
+        announcer: Announcer {
+            events: FakeEvents::new(),
+            link_expiry: std::time::Duration::from_secs(600),
+        },
+    }
 }
 
 pub fn execution(id: &str, name: &str) -> ExecutionRef {
@@ -101,30 +131,20 @@ pub fn prepare_input(id: &str, name: &str) -> PrepareRunInput {
 }
 
 pub async fn prepared_run(request: Value) -> Run {
-    let store = MemoryStore::new();
-    store.insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&request).unwrap());
-    let prepared = steps::prepare_run(
-        &store,
-        prepare_input(EXECUTION, "run-7"),
-        &RunSettings::default(),
-        &stack(),
-    )
-    .await
-    .expect("the request is valid");
+    let fakes = fake_steps();
+    fakes
+        .store
+        .insert(BUCKET, REQUEST_KEY, serde_json::to_vec(&request).unwrap());
+    let prepared = fakes
+        .prepare_run(
+            prepare_input(EXECUTION, "run-7"),
+            &RunSettings::default(),
+            &stack(),
+        )
+        .await
+        .expect("the request is valid");
     Run {
-        store,
-        quicksight: FakeSnapshotJobs::new(),
-        requests: RequestReader::new(),
-        durations: MemoryCoordination::new(),
-        slots: SlotService {
-            table: MemoryCoordination::new(),
-            callbacks: FakeCallbacks::new(),
-            limits: SharedLimits::default(),
-        },
-        announcer: Announcer {
-            events: FakeEvents::new(),
-            link_expiry: std::time::Duration::from_secs(600),
-        },
+        steps: fakes,
         prepared,
     }
 }
@@ -149,14 +169,7 @@ impl Run {
         index: usize,
         id: &str,
     ) -> Result<JobHandle, export_core::ExportError> {
-        steps::start_job(
-            &self.quicksight,
-            &self.store,
-            &self.requests,
-            &self.durations,
-            self.start_input(index, id, 1),
-        )
-        .await
+        self.steps.start_job(self.start_input(index, id, 1)).await
     }
 
     pub fn step_input(&self, job: &JobHandle) -> JobStepInput {
@@ -174,16 +187,13 @@ impl Run {
     }
 
     pub async fn manifest(&self) -> Manifest {
-        steps::write_manifest(
-            &self.store,
-            &self.announcer,
-            ManifestInput {
+        self.steps
+            .write_manifest(ManifestInput {
                 bucket: BUCKET.into(),
                 run_prefix: self.prepared.run.run_prefix.clone(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         serde_json::from_value(
             self.store
                 .json(BUCKET, &layout::manifest_key(&self.prepared.run.run_prefix)),

@@ -16,7 +16,9 @@ use export_core::coordination::semaphore::SlotService;
 use export_core::delivery::Announcer;
 use export_core::error_name::ErrorName;
 use export_core::events::fake::FakeEvents;
+use export_core::executions::fake::FakeExecutions;
 use export_core::layout;
+use export_core::model::PrepareRunInput;
 use export_core::model::{
     ExecutionRef, FetchedResult, JobCheck, JobHandle, JobProgress, JobStepInput, ObjectRef,
     RecipientOutcome, RecipientRef, RunRef, SlotGrant, StartJobInput,
@@ -25,8 +27,9 @@ use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_client};
 use export_core::request_store::RequestReader;
 use export_core::settings::RunSettings;
 use export_core::settings::SharedLimits;
-use export_core::steps::{self, prepare::PrepareRunInput};
+use export_core::steps::{Ports, Steps};
 use export_core::storage::memory::MemoryStore;
+use export_core::storage::transfer::FakeTransfer;
 use quicksight_sim::{RunningSim, SimConfig};
 use serde_json::{Value, json};
 
@@ -96,17 +99,33 @@ pub fn request_for(recipients: &[&str]) -> Value {
     })
 }
 
+/// The real QuickSight adapter against the simulator; everything else in memory.
+pub struct Sim;
+
+impl Ports for Sim {
+    type QuickSight = SdkSnapshotJobs;
+    type Store = MemoryStore;
+    type Transfer = FakeTransfer;
+    type Durations = MemoryCoordination;
+    type Slots = MemoryCoordination;
+    type Callbacks = FakeCallbacks;
+    type Events = FakeEvents;
+    type Executions = FakeExecutions;
+}
+
 /// One prepared run against the simulator: the steps as the state machine
 /// calls them.
 pub struct Run {
-    pub qs: SdkSnapshotJobs,
-    pub store: MemoryStore,
-    pub requests: RequestReader,
-    pub durations: MemoryCoordination,
-    pub slots: SlotService<MemoryCoordination, FakeCallbacks>,
-    pub announcer: Announcer<FakeEvents>,
+    pub steps: Steps<Sim>,
     pub run: RunRef,
     pub recipients: Vec<String>,
+}
+
+impl std::ops::Deref for Run {
+    type Target = Steps<Sim>;
+    fn deref(&self) -> &Steps<Sim> {
+        &self.steps
+    }
 }
 
 impl Run {
@@ -118,27 +137,10 @@ impl Run {
             REQUEST_KEY,
             serde_json::to_vec(&request_for(recipients)).unwrap(),
         );
-        let prepared = steps::prepare_run(
-            &store,
-            PrepareRunInput {
-                request: ObjectRef {
-                    bucket: BUCKET.into(),
-                    key: REQUEST_KEY.into(),
-                },
-                execution: ExecutionRef {
-                    id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:export:{name}"),
-                    name: name.into(),
-                    started_at: None,
-                },
-            },
-            &RunSettings::default(),
-            &stack(),
-        )
-        .await
-        .expect("the test request is valid");
-        Run {
-            qs: quicksight_at(endpoint),
+        let steps = Steps {
+            quicksight: quicksight_at(endpoint),
             store,
+            transfer: FakeTransfer::new(Vec::new()),
             requests: RequestReader::new(),
             durations: MemoryCoordination::new(),
             slots: SlotService {
@@ -150,6 +152,27 @@ impl Run {
                 events: FakeEvents::new(),
                 link_expiry: std::time::Duration::from_secs(600),
             },
+        };
+        let prepared = steps
+            .prepare_run(
+                PrepareRunInput {
+                    request: ObjectRef {
+                        bucket: BUCKET.into(),
+                        key: REQUEST_KEY.into(),
+                    },
+                    execution: ExecutionRef {
+                        id: format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:export:{name}"),
+                        name: name.into(),
+                        started_at: None,
+                    },
+                },
+                &RunSettings::default(),
+                &stack(),
+            )
+            .await
+            .expect("the test request is valid");
+        Run {
+            steps,
             run: prepared.run,
             recipients: recipients.iter().map(|s| s.to_string()).collect(),
         }
@@ -175,14 +198,7 @@ impl Run {
     }
 
     pub async fn start(&self, recipient: &str) -> Result<JobHandle, ExportError> {
-        steps::start_job(
-            &self.qs,
-            &self.store,
-            &self.requests,
-            &self.durations,
-            self.start_input(recipient),
-        )
-        .await
+        self.steps.start_job(self.start_input(recipient)).await
     }
 
     pub fn step(&self, job: &JobHandle) -> JobStepInput {
@@ -193,18 +209,11 @@ impl Run {
     }
 
     pub async fn check(&self, job: &JobHandle) -> Result<JobCheck, ExportError> {
-        steps::check_job(&self.qs, &self.durations, &self.slots, self.step(job)).await
+        self.steps.check_job(self.step(job)).await
     }
 
     pub async fn fetch(&self, job: &JobHandle) -> Result<FetchedResult, ExportError> {
-        steps::fetch_result(
-            &self.qs,
-            &self.store,
-            &self.slots,
-            &self.announcer,
-            self.step(job),
-        )
-        .await
+        self.steps.fetch_result(self.step(job)).await
     }
 
     /// The outcome object written for `recipient`, if any.
