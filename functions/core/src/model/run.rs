@@ -89,6 +89,15 @@ pub struct DashboardRef {
     pub dashboard_id: String,
 }
 
+impl ExecutionRef {
+    /// When the execution started, or now when the input does not say.
+    pub fn started_at_or_now(&self) -> String {
+        self.started_at
+            .clone()
+            .unwrap_or_else(|| crate::time::format_rfc3339(crate::time::now_epoch_seconds()))
+    }
+}
+
 /// What the state machine passes to the prepare step.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

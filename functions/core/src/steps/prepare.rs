@@ -13,7 +13,6 @@ use crate::model::PrepareRunInput;
 use crate::model::{DashboardRef, JobKind, PinnedObject, PreparedRun, RunRecord, RunRef};
 use crate::request_store::parse_request;
 use crate::settings::{RunSettings, StackPlace};
-use crate::time::{format_rfc3339, now_epoch_seconds};
 use crate::validation::{MAX_RUN_ID_CHARS, validate_request, validate_run_id};
 
 impl<P: Ports> Steps<P> {
@@ -52,25 +51,16 @@ impl<P: Ports> Steps<P> {
             recipients: request.recipients.len(),
             settings: settings.clone(),
         };
-        let record = RunRecord {
-            kind: JobKind::DashboardSnapshot,
-            run_id: run_id.clone(),
-            execution_id: run.execution_id.clone(),
-            started_at: input
-                .execution
-                .started_at
-                .clone()
-                .unwrap_or_else(|| format_rfc3339(now_epoch_seconds())),
-            description: request.description.clone(),
-            dashboard: DashboardRef {
+        let record = RunRecord::of(
+            &run,
+            input.execution.started_at_or_now(),
+            request.description.clone(),
+            DashboardRef {
                 account_id: request.account_id.clone(),
                 region: request.region.clone(),
                 dashboard_id: request.dashboard_id.clone(),
             },
-            request: run.request.clone(),
-            recipients: run.recipients,
-            settings: settings.clone(),
-        };
+        );
         claim_run(store, &run, &record).await?;
 
         let prepared =

@@ -17,7 +17,6 @@ use crate::request_store::parse_backup_request;
 use crate::settings::{RunSettings, StackPlace};
 use crate::steps::claim::{claim_run, refused, write_items};
 use crate::storage::{ObjectStore, PutMode};
-use crate::time::{format_rfc3339, now_epoch_seconds};
 use crate::validation::{MAX_BACKUP_RESOURCES, MAX_RUN_ID_CHARS, validate_backup, validate_run_id};
 
 impl<P: Ports> Steps<P> {
@@ -79,26 +78,17 @@ impl<P: Ports> Steps<P> {
             recipients: bundles.len(),
             settings: settings.clone(),
         };
-        let record = RunRecord {
-            kind: JobKind::AssetBundleExport,
-            run_id: run_id.clone(),
-            execution_id: run.execution_id.clone(),
-            started_at: input
-                .execution
-                .started_at
-                .clone()
-                .unwrap_or_else(|| format_rfc3339(now_epoch_seconds())),
-            description: request.description.clone(),
+        let record = RunRecord::of(
+            &run,
+            input.execution.started_at_or_now(),
+            request.description.clone(),
             // A backup names no one dashboard.
-            dashboard: DashboardRef {
+            DashboardRef {
                 account_id: request.account_id.clone(),
                 region: request.region.clone(),
                 dashboard_id: String::new(),
             },
-            request: run.request.clone(),
-            recipients: run.recipients,
-            settings: settings.clone(),
-        };
+        );
         claim_run(store, &run, &record).await?;
         store
             .put_json(
