@@ -3,9 +3,13 @@
 // (docs/api.md, "Calling the API", shows the same command against AWS). Locally
 // the API is the `api` function's URL on cargo lambda's emulator; nothing checks
 // the signature there, as API Gateway's IAM auth does on AWS.
+//
+// Not the AWS SDK for JavaScript (aws-clients.mjs): the SDK has no client for
+// a stack's own REST API, and curl --aws-sigv4 is the call docs/api.md gives a
+// caller, so the tests make that same call.
 
 import { spawn } from 'node:child_process';
-import { LOCAL_REGION } from './stack.mjs';
+import { LOCAL_REGION } from './definition.mjs';
 
 /** curl with `input` on its standard input (a body of any size); its stdout. */
 function curl(args, input) {

@@ -1,109 +1,222 @@
-// The harness's own AWS calls to moto (creating the stack's resources,
-// starting runs, reading what they wrote), signed with SigV4 by `aws4` as
-// the identity the stack gives the harness: moto checks every signature and
-// policy once the stack enables IAM (engine_iam.py). The functions call moto
-// with the real SDKs, as their own roles.
+// The harness's own AWS calls (creating the stack's resources, starting
+// runs, reading what they wrote, invoking a function as `aws lambda invoke`
+// does), through the AWS SDK for JavaScript v3 as the identity the stack
+// gives the harness: moto checks every signature and policy once the stack
+// enables IAM (engine_iam.py), so the SDK signs each call for real. The
+// functions call moto with the Rust SDK, as their own roles.
+//
+// Each service is a call function, `call(Action, input)`, that sends the
+// SDK's `<Action>Command` and resolves to its output without `$metadata`:
+// the tests and the runner name the API's actions as the AWS docs do
+// (`stack.sfn('DescribeExecution', { executionArn })`). S3 is a few verbs
+// over whole objects instead (`stack.s3.get/put/list`). Every call has a
+// deadline, and an error names the call, where it went and its log.
 
 import { createRequire } from 'node:module';
 
 // The pinned Node packages live in tools/node (package.json, the lock).
-const aws4 = createRequire(new URL('../node/package.json', import.meta.url))('aws4');
+const require = createRequire(new URL('../node/package.json', import.meta.url));
+const sdk = {
+  s3: require('@aws-sdk/client-s3'),
+  sfn: require('@aws-sdk/client-sfn'),
+  dynamodb: require('@aws-sdk/client-dynamodb'),
+  sqs: require('@aws-sdk/client-sqs'),
+  events: require('@aws-sdk/client-eventbridge'),
+  lambda: require('@aws-sdk/client-lambda'),
+};
 
 /** How long one call to moto may take before the stack says it hung. */
-const CALL_DEADLINE_MS = 60000;
+export const CALL_DEADLINE_MS = 60000;
+const ENGINE_LOG = "the engine's log: engine.log in the stack's log folder";
 
 /**
- * `fetch` of `url`, signed for `service` with `credentials`
- * ({ AccessKeyId, SecretAccessKey, SessionToken? }) in `region`; fails
- * with `what` when moto does not answer in time.
+ * A client of `Client` (an SDK client class) for the engine at `endpoint`,
+ * as `credentials` in `region`; `extra` adds settings (S3's path style).
  */
-export function signedFetch(url, { method = 'GET', headers = {}, body }, { service, region, credentials }, what) {
-  const target = new URL(url);
-  const signed = aws4.sign(
-    { host: target.host, path: `${target.pathname}${target.search}`, method, headers: { ...headers }, body, service, region },
-    { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken },
-  );
-  // fetch sets these itself, to the same values.
-  delete signed.headers.Host;
-  delete signed.headers['Content-Length'];
-  return fetch(url, { method, headers: signed.headers, body, signal: AbortSignal.timeout(CALL_DEADLINE_MS) }).catch((error) => {
-    const why = error.name === 'TimeoutError' ? `no answer within ${CALL_DEADLINE_MS / 1000} s` : (error.cause?.message ?? error.message);
-    throw new Error(`${what} at ${url}: ${why} (the engine's log: engine.log in the stack's log folder)`);
-  });
-}
-
-/**
- * A client of a JSON-protocol service (`X-Amz-Target: <prefix>.<Action>`):
- * `call(action, body)` resolves to the parsed answer, or throws an error
- * whose `code` is the service's error type.
- */
-export function jsonProtocolClient({ endpoint, targetPrefix, service, region, credentials, contentType = 'application/x-amz-json-1.0' }) {
-  return async function call(action, body = {}) {
-    const response = await signedFetch(
-      endpoint,
-      { method: 'POST', headers: { 'content-type': contentType, 'x-amz-target': `${targetPrefix}.${action}` }, body: JSON.stringify(body) },
-      { service, region, credentials },
-      `${targetPrefix} ${action}`,
-    );
-    const text = await response.text();
-    let parsed = {};
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { message: text };
-    }
-    if (!response.ok) {
-      const error = new Error(`${targetPrefix} ${action}: ${response.status} ${parsed.__type ?? ''} ${parsed.message ?? text}`);
-      error.code = parsed.__type;
-      throw error;
-    }
-    return parsed;
-  };
-}
-
-function decodeXml(text) {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-}
-
-/** S3 calls on moto, path-style. */
-export function s3Client({ endpoint, region, credentials }) {
-  const url = (bucket, key = '') => `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const call = (target, init, what) => signedFetch(target, init, { service: 's3', region, credentials }, what);
-  return {
+function newClient(Client, { endpoint, region, credentials }, extra = {}) {
+  const client = new Client({
     endpoint,
+    region,
+    credentials: {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+    },
+    // One request per call, as before the SDK: a call moto refuses or drops
+    // fails at once and says so, and an Invoke never runs a function twice.
+    maxAttempts: 1,
+    ...extra,
+  });
+  // Hand-written, for moto: it refuses a key or a signature in XML
+  // (<ErrorResponse><Error><Code>...) whatever the service's protocol, an
+  // answer the client of a JSON service fails to parse, and the SDK's error
+  // then keeps no text of it. Every refusal's body is read into bytes here,
+  // under the SDK's deserializer (which reads bytes as well as a stream),
+  // so that callError can quote it.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const { response } = result;
+      if (response?.statusCode >= 400 && typeof response.body?.[Symbol.asyncIterator] === 'function') {
+        const chunks = [];
+        for await (const chunk of response.body) chunks.push(chunk);
+        response.body = Buffer.concat(chunks);
+      }
+      return result;
+    },
+    { step: 'deserialize', priority: 'low', name: 'localStackKeepRefusal' },
+  );
+  return client;
+}
+
+/**
+ * The error of a call `what` to `endpoint` that failed: the service's
+ * answer (`code` is its error name, `status` the HTTP status), no answer
+ * before the deadline, or no connection; `log` is where to look.
+ */
+function callError(error, { what, endpoint, signal, deadlineMs, log }) {
+  if (signal.aborted) {
+    return new Error(`${what} at ${endpoint}: no answer within ${deadlineMs / 1000} s (${log})`, { cause: error });
+  }
+  const status = error.$metadata?.httpStatusCode;
+  if (error.$fault) {
+    const failure = new Error(`${what}: ${status} ${error.name} ${error.message}`, { cause: error });
+    failure.code = error.name;
+    failure.status = status;
+    return failure;
+  }
+  if (status) {
+    // An answer the SDK could not read (moto's XML refusal to a JSON
+    // service, kept by newClient): its text and code.
+    const body = error.$response?.body;
+    const text = body instanceof Uint8Array ? Buffer.from(body).toString() : '';
+    const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+    const failure = new Error(`${what}: ${status} ${code ?? ''} ${text.slice(0, 1000) || error.message}`, { cause: error });
+    failure.code = code;
+    failure.status = status;
+    return failure;
+  }
+  // No answer at all (the engine is gone, or never listened).
+  return new Error(`${what} at ${endpoint}: ${error.cause?.message ?? error.message} (${log})`, { cause: error });
+}
+
+/**
+ * Sends `command` with `client`; `read(output)` (the body of a GetObject)
+ * runs under the same deadline. Resolves to the output without `$metadata`.
+ */
+async function send(client, command, { what, endpoint, deadlineMs = CALL_DEADLINE_MS, log = ENGINE_LOG, read }) {
+  const signal = AbortSignal.timeout(deadlineMs);
+  try {
+    const { $metadata, ...output } = await client.send(command, { abortSignal: signal });
+    return read ? await read(output) : output;
+  } catch (error) {
+    throw callError(error, { what, endpoint, signal, deadlineMs, log });
+  }
+}
+
+/**
+ * `call(action, input)` on the service of `module` (an @aws-sdk/client-*
+ * package, its client class `clientName`): `new module[`${action}Command`](input)`.
+ */
+function actionClient(module, clientName, label, options) {
+  const client = newClient(module[clientName], options);
+  const call = (action, input = {}) => {
+    const Command = module[`${action}Command`];
+    if (!Command) return Promise.reject(new Error(`${label} has no action ${action} in ${clientName}`));
+    return send(client, new Command(input), { what: `${label} ${action}`, endpoint: options.endpoint });
+  };
+  call.destroy = () => client.destroy();
+  return call;
+}
+
+export const sfnClient = (options) => actionClient(sdk.sfn, 'SFNClient', 'Step Functions', options);
+export const dynamodbClient = (options) => actionClient(sdk.dynamodb, 'DynamoDBClient', 'DynamoDB', options);
+export const sqsClient = (options) => actionClient(sdk.sqs, 'SQSClient', 'SQS', options);
+export const eventsClient = (options) => actionClient(sdk.events, 'EventBridgeClient', 'EventBridge', options);
+
+/** `s3://bucket/key` -> { bucket, key }. */
+export function parseS3Uri(uri) {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(`not an S3 URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
+/** S3 calls on moto, path-style, on whole objects. */
+export function s3Client(options) {
+  const client = newClient(sdk.s3.S3Client, options, { forcePathStyle: true });
+  const call = (command, input, what, read) => send(client, new sdk.s3[command](input), { what, endpoint: options.endpoint, read });
+  return {
+    endpoint: options.endpoint,
     async createBucket(bucket) {
-      const response = await call(`${endpoint}/${bucket}`, { method: 'PUT' }, `S3 CreateBucket ${bucket}`);
-      if (!response.ok) throw new Error(`could not create bucket ${bucket}: ${response.status} ${await response.text()}`);
+      await call('CreateBucketCommand', { Bucket: bucket }, `S3 CreateBucket ${bucket}`);
     },
     async put(bucket, key, body) {
-      // A content type of its own: aws4 would say form-urlencoded, which moto reads as a form.
-      const headers = { 'content-type': 'application/octet-stream' };
-      const response = await call(url(bucket, key), { method: 'PUT', headers, body }, `S3 PUT s3://${bucket}/${key}`);
-      if (!response.ok) throw new Error(`PUT s3://${bucket}/${key}: ${response.status} ${await response.text()}`);
+      // The type of any bytes, said outright though it is the SDK's default
+      // too: moto reads a body typed form-urlencoded (what aws4 sent when
+      // the harness signed by hand) as a form, not as the object.
+      const input = { Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' };
+      await call('PutObjectCommand', input, `S3 PutObject s3://${bucket}/${key}`);
     },
     async get(bucket, key) {
-      const response = await call(url(bucket, key), {}, `S3 GET s3://${bucket}/${key}`);
-      if (!response.ok) throw new Error(`GET s3://${bucket}/${key}: ${response.status}`);
-      return Buffer.from(await response.arrayBuffer());
+      const read = async ({ Body }) => Buffer.from(await Body.transformToByteArray());
+      return call('GetObjectCommand', { Bucket: bucket, Key: key }, `S3 GetObject s3://${bucket}/${key}`, read);
     },
     async getJson(bucket, key) {
       return JSON.parse((await this.get(bucket, key)).toString());
     },
+    /** Every key under `prefix`, in S3's order. */
     async list(bucket, prefix) {
       const keys = [];
-      let token = null;
+      let ContinuationToken;
       do {
-        const u = new URL(`${endpoint}/${bucket}`);
-        u.searchParams.set('list-type', '2');
-        u.searchParams.set('prefix', prefix);
-        if (token) u.searchParams.set('continuation-token', token);
-        const response = await call(u.toString(), {}, `S3 ListObjectsV2 s3://${bucket}/${prefix}`);
-        const xml = await response.text();
-        if (!response.ok) throw new Error(`ListObjectsV2 s3://${bucket}/${prefix}: ${response.status} ${xml}`);
-        keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => decodeXml(m[1])));
-        token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(xml)?.[1] ?? null;
-      } while (token);
+        const page = await call('ListObjectsV2Command', { Bucket: bucket, Prefix: prefix, ContinuationToken }, `S3 ListObjectsV2 s3://${bucket}/${prefix}`);
+        keys.push(...(page.Contents ?? []).map((object) => object.Key));
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
       return keys;
+    },
+    destroy: () => client.destroy(),
+  };
+}
+
+/**
+ * Lambda Invoke through the router (lambda-router.mjs), as `aws lambda
+ * invoke` does: `invoke(name, payload, { deadlineMs, log })` resolves to
+ * `{ functionError, body }`, the function's answer parsed as JSON and
+ * Lambda's `X-Amz-Function-Error` (null when the function succeeded).
+ */
+export function lambdaClient(options) {
+  const client = newClient(sdk.lambda.LambdaClient, options);
+  return {
+    async invoke(name, payload, { deadlineMs, log }) {
+      const command = new sdk.lambda.InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) });
+      const output = await send(client, command, { what: `invoking ${name} (Lambda Invoke)`, endpoint: options.endpoint, deadlineMs, log });
+      return { functionError: output.FunctionError ?? null, body: JSON.parse(Buffer.from(output.Payload ?? []).toString() || 'null') };
+    },
+    destroy: () => client.destroy(),
+  };
+}
+
+/**
+ * The harness's clients, as one identity (`credentials`) in `region`:
+ * S3, Step Functions, DynamoDB, SQS and EventBridge on the engine at
+ * `endpoint`, Lambda on the router at `lambdaEndpoint`.
+ */
+export function harnessClients({ endpoint, lambdaEndpoint, region, credentials }) {
+  const on = { endpoint, region, credentials };
+  const clients = {
+    s3: s3Client(on),
+    sfn: sfnClient(on),
+    dynamodb: dynamodbClient(on),
+    sqs: sqsClient(on),
+    events: eventsClient(on),
+    lambda: lambdaClient({ ...on, endpoint: lambdaEndpoint }),
+  };
+  return {
+    ...clients,
+    /** Closes every client's connections. */
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
     },
   };
 }

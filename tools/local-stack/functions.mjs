@@ -112,7 +112,9 @@ function tail(path, lines = 5) {
 /**
  * Every function answers an invocation (an empty one, which each refuses
  * with Export.MalformedInput at once), within its own deadline; one that
- * failed at init or does not answer is named with its log.
+ * failed at init or does not answer is named with its log. A plain fetch,
+ * not the SDK's Invoke: any answer will do, and the emulator answers a
+ * function error with HTTP 500, which the SDK takes for Lambda failing.
  */
 async function waitUntilReady(base, groups) {
   await Promise.all(

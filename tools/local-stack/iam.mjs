@@ -50,7 +50,10 @@ export function writeSimPolicies(path, iam) {
   writeFileSync(path, JSON.stringify(byKey, null, 1));
 }
 
-/** From now on moto authenticates and authorizes every call. */
+/**
+ * From now on moto authenticates and authorizes every call. A plain fetch:
+ * `/moto-api/reset-auth` is moto's own API, which no AWS SDK client knows.
+ */
 export async function enableIam(endpoint) {
   const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0', signal: AbortSignal.timeout(10000) });
   if (!response.ok) throw new Error(`moto did not turn its IAM checks on: ${response.status} ${await response.text()}`);

@@ -189,15 +189,11 @@ export function outcomesRecorded(invocations) {
 /** Invokes a function the way `aws lambda invoke` does, through the router. */
 export async function invokeFunction(stack, name, payload) {
   // The router answers within the function's timeout, as Lambda does.
-  const response = await fetch(`${stack.router.endpoint}/2015-03-31/functions/${name}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify(payload),
-    signal: AbortSignal.timeout(((stack.iam?.timeouts?.[name] ?? 65) + 5) * 1000),
-  }).catch((error) => {
-    throw new Error(`invoking ${name}: ${error.message} (its log: ${stack.logDir}/${name}.log)`);
+  const { functionError, body } = await stack.lambda.invoke(name, payload, {
+    deadlineMs: ((stack.iam?.timeouts?.[name] ?? 65) + 5) * 1000,
+    log: `its log: ${stack.logDir}/${name}.log`,
   });
-  const body = await response.json();
-  if (response.headers.get('x-amz-function-error')) {
+  if (functionError) {
     const error = new Error(`${name}: ${body.errorType}: ${body.errorMessage}`);
     error.errorType = body.errorType;
     throw error;

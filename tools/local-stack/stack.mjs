@@ -1,175 +1,41 @@
-// The local stack: everything a deployed stack has, on this machine.
+// The local stack: everything a deployed stack has, on this machine, and
+// startStack, which starts it and creates its resources. The parts, one
+// file each:
 //
-//   moto's server (engine.py)   Step Functions (LocalStack's ASL engine), S3, DynamoDB,
-//                               EventBridge (with a copy of every event in an SQS queue)
-//   lambda-router.mjs           $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
-//   functions.mjs               the real function binaries (the debug build), several
-//                               instances each, under cargo lambda's emulator
-//   quicksight-sim              QuickSight's snapshot API, writing real files to moto's S3
+//   services.mjs          moto's server (engine.py: Step Functions through LocalStack's ASL
+//                         engine, S3, DynamoDB, EventBridge, SQS, IAM) and quicksight-sim,
+//                         QuickSight's snapshot API writing real files to moto's S3
+//   lambda-router.mjs     $MOTO_PORT: Lambda Invoke -> the functions, the rest -> moto
+//   functions.mjs         the real function binaries (the debug build), several instances
+//                         each, under cargo lambda's emulator
+//   iam.mjs               the template's roles in moto, one per process of the stack
+//   definition.mjs        the real definition (statemachine/) with SAM's substitutions
+//   event-bus.mjs         the bus, with a copy of every event in an SQS queue
+//   coordination.mjs      the coordination table, and its slot state read back
+//   aws-clients.mjs       the harness's own calls, with the AWS SDK for JavaScript
+//   processes.mjs         children, logs, ports and deadlines
 //
-// The state machine is the real definition (statemachine/), created through
-// the Step Functions API with each ${XFunctionArn} replaced by a Lambda ARN
-// named after the binary, as SAM's DefinitionSubstitutions would. Used by
-// the local run (scripts/run-local) and the state machine tests.
-//
-// Needs the debug build of the workspace (`cargo build --workspace
-// --all-targets`; the stack compiles nothing) and the Python venv from
-// scripts/setup (moto, cargo-lambda). Every wait has its own deadline and
-// names what it waited for and its log.
+// Used by the local run (scripts/run-local), the state machine tests and
+// the cold-start figures. Needs the debug build of the workspace (`cargo
+// build --workspace --all-targets`; the stack compiles nothing) and the
+// Python venv from scripts/setup (moto, cargo-lambda). Every wait has its
+// own deadline and names what it waited for and its log.
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLambdaRouter } from './lambda-router.mjs';
 import { startFunctions, functionNames } from './functions.mjs';
-import { ROOT, binaryPath, firstLine, freePort, startProcess, waitForHttp } from './processes.mjs';
-import { jsonProtocolClient, s3Client } from './aws-clients.mjs';
+import { ROOT, freePort } from './processes.mjs';
+import { harnessClients, parseS3Uri } from './aws-clients.mjs';
 import { setUpIam, enableIam, writeSimPolicies, writeEngineCredentials, credentialsEnv } from './iam.mjs';
+import { startEngine, startQuickSight } from './services.mjs';
+import { LOCAL_ACCOUNT, LOCAL_REGION, definitionText, stateMachineArnFor } from './definition.mjs';
+import { createEventBus } from './event-bus.mjs';
+import { createCoordinationTable, slotState } from './coordination.mjs';
 
-export { ROOT, freePort, functionNames };
-export const DEFINITION_PATH = join(ROOT, 'statemachine', 'export-dashboard.asl.json');
-export const LOCAL_ACCOUNT = '123456789012';
-export const LOCAL_REGION = 'us-east-1';
-
-export function stateMachineArnFor(name) {
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
-}
-
-/** The `${Name}` placeholders of the definition, in order of appearance. */
-export function placeholders(text) {
-  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))];
-}
-
-/** `StartJobFunctionArn` -> `start-job`: the binary behind a substitution. */
-export function binaryFor(substitution) {
-  const base = substitution.replace(/FunctionArn$/, '');
-  return base.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-/**
- * The definition's text with every substitution made: `${XFunctionArn}`
- * by the ARN of a function named after its binary, `${ExportBucketName}`
- * by the local bucket, `${Partition}` by `aws`.
- */
-export function definitionText({ bucket }) {
-  let text = readFileSync(DEFINITION_PATH, 'utf8');
-  for (const name of placeholders(text)) {
-    let value;
-    if (name.endsWith('FunctionArn')) value = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${binaryFor(name)}`;
-    else if (name === 'ExportBucketName') value = bucket;
-    else if (name === 'Partition') value = 'aws';
-    else throw new Error(`the definition uses \${${name}}, which the local stack does not substitute`);
-    text = text.replaceAll('${' + name + '}', value);
-  }
-  return text;
-}
-
-/**
- * The stack's event bus, with a rule that copies every event of the
- * export's source to an SQS queue, so runs and tests can read what was
- * published (on AWS the owner subscribes whatever they like).
- */
-async function createEventBus(endpoint, bus, credentials, { copy = true } = {}) {
-  const events = jsonProtocolClient({ endpoint, targetPrefix: 'AWSEvents', service: 'events', region: LOCAL_REGION, credentials, contentType: 'application/x-amz-json-1.1' });
-  const sqs = jsonProtocolClient({ endpoint, targetPrefix: 'AmazonSQS', service: 'sqs', region: LOCAL_REGION, credentials });
-  await events('CreateEventBus', { Name: bus });
-  if (!copy) {
-    return {
-      async published() {
-        throw new Error('this stack copies no event (startStack({ copyEvents: false }))');
-      },
-    };
-  }
-  const { QueueUrl } = await sqs('CreateQueue', { QueueName: `${bus}-copy` });
-  const { Attributes } = await sqs('GetQueueAttributes', { QueueUrl, AttributeNames: ['QueueArn'] });
-  await events('PutRule', { Name: 'copy-exports', EventBusName: bus, EventPattern: JSON.stringify({ source: ['quicksight-export'] }) });
-  await events('PutTargets', { Rule: 'copy-exports', EventBusName: bus, Targets: [{ Id: 'queue', Arn: Attributes.QueueArn }] });
-  const seen = [];
-  return {
-    /** Every event published so far, in the order the queue gives them. */
-    async published() {
-      for (;;) {
-        const { Messages = [] } = await sqs('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
-        if (Messages.length === 0) return seen;
-        for (const m of Messages) {
-          seen.push(JSON.parse(m.Body));
-          await sqs('DeleteMessage', { QueueUrl, ReceiptHandle: m.ReceiptHandle });
-        }
-      }
-    },
-  };
-}
-
-/** The coordination table's slot state: live leases and waiters. */
-export async function slotState(stack, kind = 'snapshot') {
-  const { Item } = await stack.dynamodb('GetItem', {
-    TableName: stack.coordinationTable,
-    Key: { pk: { S: `slots#${kind}` }, sk: { S: 'leases' } },
-    ConsistentRead: true,
-  });
-  const leases = Object.entries(Item?.leases?.M ?? {}).map(([holder, v]) => ({
-    holder,
-    run: v.M.run.S,
-    grantedAtMs: Number(v.M.granted.N),
-    expiresAtMs: Number(v.M.expires.N),
-  }));
-  const { Items } = await stack.dynamodb('Query', {
-    TableName: stack.coordinationTable,
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': { S: `waiters#${kind}` } },
-    ConsistentRead: true,
-  });
-  // moto writes an item field by field: a waiter read halfway through its
-  // first write is left out, as the semaphore itself leaves it.
-  const whole = Items.filter((i) => i.sk?.S && i.run?.S && i.since?.N);
-  return { leases, waiters: whole.map((i) => ({ holder: i.sk.S, run: i.run.S, sinceMs: Number(i.since.N) })) };
-}
-
-/** `s3://bucket/key` -> { bucket, key }. */
-export function parseS3Uri(uri) {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`not an S3 URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
-}
-
-/**
- * moto's server with execution on (engine.py). Its engine calls every
- * service at http://localhost:`routerPort`.
- */
-async function startEngine({ logDir, routerPort, childHistoryDir, credentialsFile }) {
-  const port = await freePort();
-  const proc = startProcess('python', [join(ROOT, 'tools', 'local-stack', 'engine.py'), '-H', '127.0.0.1', '-p', String(port)], {
-    logDir,
-    name: 'engine',
-    env: { MOTO_PORT: String(routerPort), LOCAL_ENGINE_CHILD_HISTORY_DIR: childHistoryDir, LOCAL_ENGINE_CREDENTIALS: credentialsFile },
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${endpoint}/moto-api/`, 'the local engine (moto)', { timeoutMs: 60000, logPath: proc.logPath });
-  return { ...proc, endpoint };
-}
-
-/**
- * quicksight-sim on a free port; `flags` are its command-line flags. It
- * writes the snapshots as QuickSight's service role (`credentials`) and
- * refuses what the callers' policies (`policiesFile`) do not allow.
- */
-async function startQuickSight({ logDir, flags = [], s3Endpoint, credentials, policiesFile }) {
-  const args = ['--addr', '127.0.0.1:0', ...flags, '--s3-endpoint', s3Endpoint, '--iam-policies', policiesFile];
-  const proc = startProcess(binaryPath('quicksight-sim'), args, { logDir, name: 'quicksight-sim', env: credentialsEnv(credentials) });
-  const line = await firstLine(proc, 'quicksight-sim');
-  const match = /^listening on (http:\/\/\S+)$/.exec(line);
-  if (!match) throw new Error(`unexpected first line from quicksight-sim: ${line} (see ${proc.logPath})`);
-  const endpoint = match[1];
-  return {
-    ...proc,
-    endpoint,
-    async stats() {
-      const response = await fetch(`${endpoint}/_sim/stats`, { signal: AbortSignal.timeout(10000) }).catch((error) => {
-        throw new Error(`quicksight-sim's stats at ${endpoint}: ${error.message} (see ${proc.logPath})`);
-      });
-      return response.json();
-    },
-  };
-}
+// What callers of the stack have always imported from here.
+export { ROOT, freePort, functionNames, parseS3Uri, slotState };
+export { DEFINITION_PATH, LOCAL_ACCOUNT, LOCAL_REGION, binaryFor, definitionText, placeholders, stateMachineArnFor } from './definition.mjs';
 
 /**
  * Starts the whole stack and creates the bucket and the state machine.
@@ -245,25 +111,12 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
     stopped.push(router);
 
     // The harness's own calls, as an administrator of the account.
-    const harness = { endpoint: engine.endpoint, region: LOCAL_REGION, credentials: iam.admin };
-    const s3 = s3Client(harness);
+    const clients = harnessClients({ endpoint: engine.endpoint, lambdaEndpoint: router.endpoint, region: LOCAL_REGION, credentials: iam.admin });
+    stopped.push({ stop: async () => clients.destroy() });
+    const { s3, sfn, dynamodb, lambda } = clients;
     await s3.createBucket(bucket);
-    const events = await createEventBus(engine.endpoint, eventBus, iam.admin, { copy: copyEvents });
-    const dynamodb = jsonProtocolClient({ ...harness, targetPrefix: 'DynamoDB_20120810', service: 'dynamodb' });
-    // The template's CoordinationTable: keys pk and sk, on demand.
-    await dynamodb('CreateTable', {
-      TableName: coordinationTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    });
-    const sfn = jsonProtocolClient({ ...harness, targetPrefix: 'AWSStepFunctions', service: 'states' });
+    const events = await createEventBus(clients, eventBus, { copy: copyEvents });
+    await createCoordinationTable(dynamodb, coordinationTable);
     await sfn('CreateStateMachine', {
       name: iam.stateMachineName,
       definition: definitionText({ bucket }),
@@ -287,6 +140,8 @@ export async function startStack({ logDir, bucket, simFlags = [], settings = {},
       s3,
       sfn,
       dynamodb,
+      /** Lambda Invoke through the router, as `aws lambda invoke` (runs.mjs's invokeFunction). */
+      lambda,
       coordinationTable,
       events,
       stateMachineArn,
