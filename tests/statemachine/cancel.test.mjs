@@ -1,5 +1,5 @@
 // A cancel that finishes at any size: DELETE /exports/{id} on a run of
-// 10,000 recipients, none finished, answers at once; the execution's
+// thousands of recipients, none finished, answers at once; the execution's
 // ABORTED event, as the template's rule hands it to finish-cancel, records
 // every recipient without an outcome as cancelled and writes the manifest.
 
@@ -10,7 +10,11 @@ import { invokeFunction } from '../../tools/local-stack/runs.mjs';
 import { syntheticRequest } from '../../tools/local-stack/requests.mjs';
 import { BUCKET, EXAMPLE, withStack } from './scenario.mjs';
 
-const N = 10000;
+// 2,500 in make test: 10,000 (the request cap) takes two minutes of the
+// engine's CPU alone and five beside the other scenarios, which then all
+// slow down. CANCEL_TEST_RECIPIENTS=10000 runs the cap (docs/api.md gives
+// its figures).
+const N = Number(process.env.CANCEL_TEST_RECIPIENTS ?? 2500);
 
 async function until(what, check, { timeoutMs = 120000, everyMs = 500 } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -22,7 +26,7 @@ async function until(what, check, { timeoutMs = 120000, everyMs = 500 } = {}) {
   }
 }
 
-test('a run of 10,000 unfinished recipients cancelled through the API ends with 10,000 outcomes and a manifest', async () => {
+test(`a run of ${N.toLocaleString('en-US')} unfinished recipients cancelled through the API ends with one outcome each and a manifest`, async () => {
   // Jobs that do not end while the test runs: nobody finishes before the cancel.
   // No copy of the events to a queue: moto takes 17 ms to deliver each.
   await withStack('cancel-10000', { jobMs: 600000, copyEvents: false }, async (stack) => {

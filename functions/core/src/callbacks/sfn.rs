@@ -2,7 +2,6 @@
 //! comes from the standard `AWS_ENDPOINT_URL_SFN` when set.
 
 use aws_config::SdkConfig;
-use aws_config::retry::RetryConfig;
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use tracing::instrument;
@@ -19,13 +18,18 @@ impl SfnCallbacks {
     /// Retries like the coordination table (3 attempts): a lost callback
     /// costs a waiter its slot until it asks again.
     pub fn new(shared: &SdkConfig) -> Self {
-        let config = aws_sdk_sfn::config::Builder::from(shared)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .build();
-        SfnCallbacks {
-            client: Client::from_conf(config),
-        }
+        Self::from_client(Client::from_conf(callbacks_config(shared).build()))
     }
+
+    pub fn from_client(client: Client) -> Self {
+        SfnCallbacks { client }
+    }
+}
+
+/// The client's configuration before it is built, for tests to add to.
+pub fn callbacks_config(shared: &SdkConfig) -> aws_sdk_sfn::config::Builder {
+    aws_sdk_sfn::config::Builder::from(shared)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
 }
 
 impl TaskCallbacks for SfnCallbacks {

@@ -20,14 +20,21 @@ impl EventBridgeEvents {
     /// Retries (3 attempts): an event not published fails the step, which
     /// the state machine then retries as a whole.
     pub fn new(shared: &SdkConfig, bus: impl Into<String>) -> Self {
-        let config = aws_sdk_eventbridge::config::Builder::from(shared)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .build();
+        Self::from_client(Client::from_conf(eventbridge_config(shared).build()), bus)
+    }
+
+    pub fn from_client(client: Client, bus: impl Into<String>) -> Self {
         EventBridgeEvents {
-            client: Client::from_conf(config),
+            client,
             bus: bus.into(),
         }
     }
+}
+
+/// The client's configuration before it is built, for tests to add to.
+pub fn eventbridge_config(shared: &SdkConfig) -> aws_sdk_eventbridge::config::Builder {
+    aws_sdk_eventbridge::config::Builder::from(shared)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
 }
 
 impl EventSink for EventBridgeEvents {

@@ -22,11 +22,15 @@ impl SfnExecutions {
     /// Retries like the coordination table (3 attempts): the API's calls are
     /// few and a caller is waiting.
     pub fn new(shared: &SdkConfig, state_machine_arn: impl Into<String>) -> Self {
-        let config = aws_sdk_sfn::config::Builder::from(shared)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .build();
+        Self::from_client(
+            Client::from_conf(sfn_config(shared).build()),
+            state_machine_arn,
+        )
+    }
+
+    pub fn from_client(client: Client, state_machine_arn: impl Into<String>) -> Self {
         SfnExecutions {
-            client: Client::from_conf(config),
+            client,
             state_machine_arn: state_machine_arn.into(),
         }
     }
@@ -39,6 +43,13 @@ impl SfnExecutions {
                 .replacen(":stateMachine:", ":execution:", 1)
         )
     }
+}
+
+/// The client's configuration before it is built, for tests to add to: 3
+/// attempts, as every Step Functions call here makes.
+pub fn sfn_config(shared: &SdkConfig) -> aws_sdk_sfn::config::Builder {
+    aws_sdk_sfn::config::Builder::from(shared)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
 }
 
 fn time(t: Option<&DateTime>) -> Option<String> {

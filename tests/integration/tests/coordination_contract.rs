@@ -1,6 +1,8 @@
-//! The coordination table's real adapter (`aws-sdk-dynamodb`) against
-//! moto's DynamoDB: the conditional writes the semaphore relies on, the
-//! call budget's spacing and the duration log, as DynamoDB evaluates them.
+//! One contract for each coordination port (`SlotTable`, `CallBudget`,
+//! `DurationLog`), run against both adapters: the in-memory fake the step
+//! tests use and the real one (`aws-sdk-dynamodb`) on moto's DynamoDB, as
+//! DynamoDB evaluates the conditional writes. A fake that drifts from the
+//! table fails here, not in a deployed stack.
 //!
 //! Needs the project's pinned moto (`scripts/setup` installs it; the tests
 //! find it themselves, whatever PATH says).
@@ -8,6 +10,7 @@
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use export_core::coordination::memory::MemoryCoordination;
 use export_core::coordination::{
     CallBudget, DurationLog, DynamoCoordination, Holder, Lease, SlotKind, SlotTable, Waiter,
 };
@@ -15,6 +18,30 @@ use export_core::coordination::{
 mod common;
 
 use common::moto::{Moto, start_moto};
+
+/// Runs `$contract` against the fake and against the table on moto.
+macro_rules! contract {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn memory() {
+                super::$name(&super::MemoryCoordination::new()).await;
+            }
+
+            #[tokio::test]
+            async fn dynamodb_on_moto() {
+                let moto = super::start_moto().await;
+                super::$name(&super::table(&moto).await).await;
+            }
+        }
+    };
+}
+
+contract!(leases_are_granted_up_to_the_cap_once_per_holder_and_revoked_by_grant);
+contract!(a_waiter_keeps_its_place_with_a_new_token_and_is_removed_only_with_its_token);
+contract!(the_budget_spaces_calls_and_catches_up_with_the_clock_after_a_quiet_spell);
+contract!(recent_durations_come_newest_first);
+contract!(the_planner_reads_the_90th_percentile_of_the_recorded_jobs);
 
 async fn table(moto: &Moto) -> DynamoCoordination {
     let config = aws_sdk_dynamodb::config::Builder::from(&common::shared_config())
@@ -60,10 +87,9 @@ fn lease(run: &str, recipient: &str, granted_at_ms: u64) -> Lease {
     }
 }
 
-#[tokio::test]
-async fn leases_are_granted_up_to_the_cap_once_per_holder_and_revoked_by_grant() {
-    let moto = start_moto().await;
-    let table = table(&moto).await;
+async fn leases_are_granted_up_to_the_cap_once_per_holder_and_revoked_by_grant(
+    table: &impl SlotTable,
+) {
     let kind = SlotKind::Snapshot;
     assert!(table.leases(kind).await.unwrap().is_empty());
     // The first grant ever creates the leases item.
@@ -113,10 +139,9 @@ async fn leases_are_granted_up_to_the_cap_once_per_holder_and_revoked_by_grant()
     );
 }
 
-#[tokio::test]
-async fn a_waiter_keeps_its_place_with_a_new_token_and_is_removed_only_with_its_token() {
-    let moto = start_moto().await;
-    let table = table(&moto).await;
+async fn a_waiter_keeps_its_place_with_a_new_token_and_is_removed_only_with_its_token(
+    table: &impl SlotTable,
+) {
     let kind = SlotKind::Snapshot;
     let holder = Holder {
         run: "arn:run:1".into(),
@@ -137,10 +162,9 @@ async fn a_waiter_keeps_its_place_with_a_new_token_and_is_removed_only_with_its_
     assert!(table.waiters(kind).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_budget_spaces_calls_and_catches_up_with_the_clock_after_a_quiet_spell() {
-    let moto = start_moto().await;
-    let table = table(&moto).await;
+async fn the_budget_spaces_calls_and_catches_up_with_the_clock_after_a_quiet_spell(
+    table: &impl CallBudget,
+) {
     let now = 1_800_000_000_000;
     let first = table.reserve(125, now).await.unwrap();
     assert!(first >= now && first < now + 250, "{first}");
@@ -155,10 +179,7 @@ async fn the_budget_spaces_calls_and_catches_up_with_the_clock_after_a_quiet_spe
     assert!((now + 10_000..now + 10_250).contains(&later), "{later}");
 }
 
-#[tokio::test]
-async fn recent_durations_come_newest_first() {
-    let moto = start_moto().await;
-    let table = table(&moto).await;
+async fn recent_durations_come_newest_first(table: &impl DurationLog) {
     for (i, seconds) in [30.0, 31.5, 29.0].into_iter().enumerate() {
         table
             .record(
@@ -178,13 +199,10 @@ async fn recent_durations_come_newest_first() {
     assert_eq!(recent, [29.0, 31.5]);
 }
 
-#[tokio::test]
-async fn the_planner_reads_the_90th_percentile_of_the_recorded_jobs() {
-    let moto = start_moto().await;
-    let table = table(&moto).await;
+async fn the_planner_reads_the_90th_percentile_of_the_recorded_jobs(table: &impl DurationLog) {
     let dashboard = "acct#us-east-1#sales";
     assert_eq!(
-        export_core::planning::recorded_job_seconds(&table, dashboard)
+        export_core::planning::recorded_job_seconds(table, dashboard)
             .await
             .unwrap(),
         None
@@ -200,7 +218,7 @@ async fn the_planner_reads_the_90th_percentile_of_the_recorded_jobs() {
             .await
             .unwrap();
     }
-    let recorded = export_core::planning::recorded_job_seconds(&table, dashboard)
+    let recorded = export_core::planning::recorded_job_seconds(table, dashboard)
         .await
         .unwrap()
         .expect("ten jobs are recorded");
