@@ -79,9 +79,14 @@ test('a backup of 13 resources in 7 bundles: five at a time, expired URLs refres
       assert.equal(bundle.bytes, body.length, entry.recipient_id);
       assert.equal(bundle.sha256, createHash('sha256').update(body).digest('hex'), entry.recipient_id);
       assert.equal(body.subarray(0, 2).toString(), 'PK', 'a zip');
-      assert.equal(bundle.download_attempts, 2, `${entry.recipient_id}: the stale URL was described again`);
+      // 2: the fetch's first URL was stale and described again. 1 when a
+      // check or fetch ran twice (a retried invocation on a loaded machine,
+      // as Lambda may deliver twice) and used up the stale URLs first.
+      assert.ok([1, 2].includes(bundle.download_attempts), `${entry.recipient_id}: ${bundle.download_attempts} download attempts`);
       assert.equal(bundle.resource_arns.length, 2);
     }
+    const completed = manifest.recipients.filter((e) => e.status === 'completed');
+    assert.ok(completed.some((e) => e.bundle.download_attempts === 2), 'a stale URL was described again');
     // The bundle with the missing dashboard: failed, every error kept.
     const failed = manifest.recipients.find((e) => e.status === 'failed');
     assert.equal(failed.recipient_id, 'bundle-0007');

@@ -6,12 +6,16 @@
 //! values are sensitive: a message may say that one is wrong, never what it is.
 
 use std::collections::HashMap;
-use std::fmt;
 
 mod backup;
-pub use backup::{MAX_BACKUP_RESOURCES, MAX_BUNDLE_SIZE, validate_backup};
+mod errors;
+mod fields;
+mod file_groups;
 
-use serde::{Deserialize, Serialize};
+pub use backup::{MAX_BACKUP_RESOURCES, MAX_BUNDLE_SIZE, validate_backup};
+pub use errors::{FieldError, ValidationErrors};
+use fields::*;
+use file_groups::check_file_groups;
 
 use crate::model::{
     DashboardParameters, ExportRequest, FileFormat, FileGroup, Parameter, Recipient, S3Destination,
@@ -44,65 +48,6 @@ pub const MAX_RECIPIENTS: usize = 10_000;
 /// The stored request's size: what one API call can carry (Lambda's 6 MB
 /// invocation payload), and what every start-job instance reads once.
 pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
-
-/// One broken constraint, at one field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// All the constraints a request breaks.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ValidationErrors(pub Vec<FieldError>);
-
-impl ValidationErrors {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn paths(&self) -> Vec<&str> {
-        self.0.iter().map(|e| e.path.as_str()).collect()
-    }
-
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            path: path.into(),
-            message: message.into(),
-        });
-    }
-
-    fn into_result(self) -> Result<(), ValidationErrors> {
-        if self.0.is_empty() { Ok(()) } else { Err(self) }
-    }
-}
-
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(
-            f,
-            "the export request has {n} problem{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for e in &self.0 {
-            write!(f, "\n  {e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ValidationErrors {}
 
 /// What validation needs to know of the deployment.
 #[derive(Clone, Copy, Debug)]
@@ -239,201 +184,6 @@ fn check_target(errors: &mut ValidationErrors, target: &ExportRequest) {
     if let Some(parameters) = &target.parameters {
         check_parameters(errors, parameters);
     }
-}
-
-fn is_resource_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
-}
-
-fn check_id_chars(errors: &mut ValidationErrors, path: &str, value: &str, max: usize) -> bool {
-    let n = value.chars().count();
-    if n == 0 {
-        errors.push(
-            path,
-            format!("is required (1-{max} characters of A-Z, a-z, 0-9, _ and -)"),
-        );
-        false
-    } else if n > max {
-        errors.push(path, format!("must be 1-{max} characters, got {n}"));
-        false
-    } else if !value.chars().all(is_resource_id_char) {
-        errors.push(
-            path,
-            format!("{value:?} may contain only A-Z, a-z, 0-9, _ and -"),
-        );
-        false
-    } else {
-        true
-    }
-}
-
-fn check_resource_id(errors: &mut ValidationErrors, path: &str, value: &str) {
-    check_id_chars(errors, path, value, MAX_RESOURCE_ID_CHARS);
-}
-
-fn check_run_id(errors: &mut ValidationErrors, path: &str, value: &str) {
-    check_id_chars(errors, path, value, MAX_RUN_ID_CHARS);
-}
-
-fn is_account_id(value: &str) -> bool {
-    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn check_account_id(errors: &mut ValidationErrors, path: &str, value: &str) {
-    if !is_account_id(value) {
-        errors.push(path, format!("must be exactly 12 digits, got {value:?}"));
-    }
-}
-
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`.
-fn is_region(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
-fn check_region(errors: &mut ValidationErrors, path: &str, value: &str) {
-    if value.is_empty() {
-        errors.push(path, "is required, for example \"us-east-1\"");
-    } else if !is_region(value) {
-        errors.push(
-            path,
-            format!("{value:?} is not an AWS region name such as \"us-east-1\""),
-        );
-    }
-}
-
-fn check_file_groups(errors: &mut ValidationErrors, groups: &[FileGroup]) {
-    if groups.is_empty() || groups.len() > MAX_FILE_GROUPS {
-        errors.push(
-            "file_groups",
-            format!(
-                "must have 1-{MAX_FILE_GROUPS} file groups, got {}",
-                groups.len()
-            ),
-        );
-    }
-    let count = |format: FileFormat| groups.iter().filter(|g| g.format == format).count();
-    for (format, max) in [
-        (FileFormat::Pdf, MAX_PDF_FILES),
-        (FileFormat::Excel, MAX_EXCEL_FILES),
-        (FileFormat::Csv, MAX_CSV_FILES),
-    ] {
-        let n = count(format);
-        if n > max {
-            errors.push(
-                "file_groups",
-                format!(
-                    "has {n} {} files; a job produces at most {max}",
-                    format.as_str()
-                ),
-            );
-        }
-    }
-    for (i, group) in groups.iter().enumerate() {
-        check_file_group(errors, &format!("file_groups[{i}]"), group);
-    }
-}
-
-fn check_file_group(errors: &mut ValidationErrors, path: &str, group: &FileGroup) {
-    let sheets_path = format!("{path}.sheets");
-    let n = group.sheets.len();
-    if n == 0 || n > MAX_SHEET_SELECTIONS {
-        errors.push(
-            &sheets_path,
-            format!("must have 1-{MAX_SHEET_SELECTIONS} sheet selections, got {n}"),
-        );
-    }
-    for (j, sheet) in group.sheets.iter().enumerate() {
-        let sheet_path = format!("{sheets_path}[{j}]");
-        check_resource_id(errors, &format!("{sheet_path}.sheet_id"), &sheet.sheet_id);
-        let scope = sheet.effective_scope();
-        let visuals_path = format!("{sheet_path}.visual_ids");
-        match scope {
-            SelectionScope::AllVisuals => {
-                if !sheet.visual_ids.is_empty() {
-                    errors.push(&visuals_path, "must be empty when scope is ALL_VISUALS");
-                }
-            }
-            SelectionScope::SelectedVisuals => {
-                let v = sheet.visual_ids.len();
-                if v == 0 || v > MAX_VISUAL_IDS {
-                    errors.push(
-                        &visuals_path,
-                        format!(
-                            "must have 1-{MAX_VISUAL_IDS} visual IDs with scope SELECTED_VISUALS, got {v}"
-                        ),
-                    );
-                }
-            }
-        }
-        for (k, visual) in sheet.visual_ids.iter().enumerate() {
-            check_resource_id(errors, &format!("{visuals_path}[{k}]"), visual);
-        }
-        match group.format {
-            FileFormat::Pdf if scope != SelectionScope::AllVisuals => errors.push(
-                format!("{sheet_path}.scope"),
-                "a PDF takes whole sheets: scope must be ALL_VISUALS (leave out visual_ids)",
-            ),
-            FileFormat::Csv | FileFormat::Excel if scope != SelectionScope::SelectedVisuals => {
-                errors.push(
-                    format!("{sheet_path}.scope"),
-                    format!(
-                        "a {} file takes selected visuals: scope must be SELECTED_VISUALS with visual_ids",
-                        group.format.as_str()
-                    ),
-                )
-            }
-            _ => {}
-        }
-    }
-    match group.format {
-        FileFormat::Pdf if n > 1 => errors.push(
-            &sheets_path,
-            format!("a PDF takes exactly one sheet, got {n}"),
-        ),
-        FileFormat::Csv => {
-            let visuals: usize = group.sheets.iter().map(|s| s.visual_ids.len()).sum();
-            if n > 1 || visuals > 1 {
-                errors.push(
-                    &sheets_path,
-                    format!(
-                        "a CSV holds exactly one visual of one sheet, got {visuals} visuals on {n} sheets"
-                    ),
-                );
-            }
-        }
-        FileFormat::Excel => {
-            let visuals: usize = group.sheets.iter().map(|s| s.visual_ids.len()).sum();
-            if visuals > MAX_EXCEL_VISUALS {
-                errors.push(
-                    &sheets_path,
-                    format!(
-                        "an Excel workbook holds at most {MAX_EXCEL_VISUALS} visuals in all, got {visuals}"
-                    ),
-                );
-            }
-        }
-        _ => {}
-    }
-}
-
-/// S3 bucket naming rules: 3-63 characters of a-z, 0-9, `.` and `-`,
-/// starting and ending with a letter or digit.
-fn is_bucket_name(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    (3..=63).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && !value.contains("..")
 }
 
 fn check_destination(errors: &mut ValidationErrors, destination: &S3Destination, region: &str) {
