@@ -55,22 +55,14 @@ pub struct RunTiming {
 }
 
 impl RunTiming {
-    pub fn of(record: &RunRecord, entries: &[ManifestEntry], now: f64) -> Self {
+    /// `stack_cap`: the stack's slot cap for the run's kind, which bounds
+    /// the run's own concurrency.
+    pub fn of(record: &RunRecord, entries: &[ManifestEntry], now: f64, stack_cap: u32) -> Self {
         let started = crate::time::parse_utc_timestamp(&record.started_at)
             .map(|t| t.as_secs_f64())
             .unwrap_or(now);
         let mut jobs: Vec<u64> = entries.iter().filter_map(|e| e.job_seconds).collect();
         jobs.sort_unstable();
-        // The run's own cap, under the stack's for its kind (read here only
-        // for the figure).
-        let (variable, default) = match record.kind {
-            crate::model::JobKind::DashboardSnapshot => ("SLOT_CAP", 12),
-            crate::model::JobKind::AssetBundleExport => ("ASSET_BUNDLE_SLOT_CAP", 5),
-        };
-        let stack_cap = std::env::var(variable)
-            .ok()
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(default);
         let concurrency = record.settings.max_concurrent_jobs.min(stack_cap).max(1) as usize;
         let bound_seconds = (!jobs.is_empty()).then(|| {
             let median = jobs[jobs.len() / 2] as f64;
@@ -184,7 +176,11 @@ impl<P: Ports> Steps<P> {
     .await?;
 
         let counts = Counts::of(&entries);
-        let timing = RunTiming::of(&record, &entries, now_epoch_seconds());
+        let stack_cap = self
+            .slots
+            .limits
+            .cap_of(crate::coordination::SlotKind::of(record.kind));
+        let timing = RunTiming::of(&record, &entries, now_epoch_seconds(), stack_cap);
         let manifest = Manifest {
             kind: record.kind,
             run_id: record.run_id.clone(),
