@@ -1,45 +1,7 @@
-//! An in-memory coordination table for unit tests: the same conditions as
-//! the DynamoDB adapter, under one lock.
+//! [`SlotTable`] in memory.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::Mutex;
-
-use super::{
-    CallBudget, CoordinationError, DurationLog, Holder, Lease, SlotKind, SlotTable, Waiter,
-};
-
-#[derive(Default)]
-struct State {
-    leases: HashMap<SlotKind, BTreeMap<String, Lease>>,
-    waiters: HashMap<SlotKind, BTreeMap<String, Waiter>>,
-    next_call_slot: u64,
-    durations: HashMap<String, Vec<(u64, f64)>>,
-    scripted_errors: VecDeque<CoordinationError>,
-}
-
-#[derive(Default)]
-pub struct MemoryCoordination {
-    state: Mutex<State>,
-}
-
-impl MemoryCoordination {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The next call fails with `error` (queued).
-    pub fn fail_next(&self, error: CoordinationError) {
-        self.state.lock().unwrap().scripted_errors.push_back(error);
-    }
-
-    fn begin(&self) -> Result<std::sync::MutexGuard<'_, State>, CoordinationError> {
-        let mut state = self.state.lock().unwrap();
-        match state.scripted_errors.pop_front() {
-            Some(error) => Err(error),
-            None => Ok(state),
-        }
-    }
-}
+use super::MemoryCoordination;
+use crate::coordination::{CoordinationError, Holder, Lease, SlotKind, SlotTable, Waiter};
 
 impl SlotTable for MemoryCoordination {
     async fn leases(&self, kind: SlotKind) -> Result<Vec<Lease>, CoordinationError> {
@@ -135,39 +97,5 @@ impl SlotTable for MemoryCoordination {
         } else {
             Ok(false)
         }
-    }
-}
-
-impl CallBudget for MemoryCoordination {
-    async fn reserve(&self, spacing_ms: u64, now_ms: u64) -> Result<u64, CoordinationError> {
-        let mut state = self.begin()?;
-        let slot = state.next_call_slot.max(now_ms.div_ceil(spacing_ms));
-        state.next_call_slot = slot + 1;
-        Ok(slot * spacing_ms)
-    }
-}
-
-impl DurationLog for MemoryCoordination {
-    async fn record(
-        &self,
-        dashboard: &str,
-        _snapshot_job_id: &str,
-        finished_at_ms: u64,
-        seconds: f64,
-    ) -> Result<(), CoordinationError> {
-        let mut state = self.begin()?;
-        state
-            .durations
-            .entry(dashboard.to_string())
-            .or_default()
-            .push((finished_at_ms, seconds));
-        Ok(())
-    }
-
-    async fn recent(&self, dashboard: &str, limit: usize) -> Result<Vec<f64>, CoordinationError> {
-        let state = self.begin()?;
-        let mut found = state.durations.get(dashboard).cloned().unwrap_or_default();
-        found.sort_by_key(|d| std::cmp::Reverse(d.0));
-        Ok(found.into_iter().take(limit).map(|(_, s)| s).collect())
     }
 }
