@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT, startStack, slotState } from '../../tools/local-stack/stack.mjs';
 import { callApi } from '../../tools/local-stack/api-client.mjs';
 import { syntheticRequest, secretsOf } from '../../tools/local-stack/requests.mjs';
-import { invokeFunction } from '../../tools/local-stack/runs.mjs';
+import { invokeFunction, until } from '../../tools/local-stack/runs.mjs';
 
 const BUCKET = 'quicksight-exports-local';
 const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'examples', 'export-request.json'), 'utf8'));
@@ -29,15 +29,6 @@ async function withStack(name, { jobMs = 2000, simFlags = [] }, body) {
   }
 }
 
-async function until(what, check, { timeoutMs = 180000, everyMs = 500 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const finished = (stack, id) =>
   until(`run ${id} to finish`, async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callApi } from '../../tools/local-stack/api-client.mjs';
-import { invokeFunction } from '../../tools/local-stack/runs.mjs';
+import { invokeFunction, until } from '../../tools/local-stack/runs.mjs';
 import { syntheticRequest } from '../../tools/local-stack/requests.mjs';
 import { BUCKET, EXAMPLE, withStack } from './scenario.mjs';
 
@@ -16,15 +16,6 @@ import { BUCKET, EXAMPLE, withStack } from './scenario.mjs';
 // its figures).
 const N = Number(process.env.CANCEL_TEST_RECIPIENTS ?? 2500);
 
-async function until(what, check, { timeoutMs = 120000, everyMs = 500 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 test(`a run of ${N.toLocaleString('en-US')} unfinished recipients cancelled through the API ends with one outcome each and a manifest`, async () => {
   // Jobs that do not end while the test runs: nobody finishes before the cancel.
@@ -34,8 +25,8 @@ test(`a run of ${N.toLocaleString('en-US')} unfinished recipients cancelled thro
     const submitted = await callApi(stack, 'POST', '/exports', { body: request, headers: { 'Idempotency-Key': 'big-cancel' } });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
     const prefix = `runs/${request.destination.prefix}/big-cancel`;
-    await until('the recipients listed', async () => (await stack.s3.list(BUCKET, `${prefix}/recipients.json`)).length === 1);
-    await until('some jobs started', async () => (await stack.quicksight.stats()).jobs_started > 0);
+    await until('the recipients listed', async () => (await stack.s3.list(BUCKET, `${prefix}/recipients.json`)).length === 1, { timeoutMs: 120000 });
+    await until('some jobs started', async () => (await stack.quicksight.stats()).jobs_started > 0, { timeoutMs: 120000 });
 
     const asked = Date.now();
     const cancelled = await callApi(stack, 'DELETE', '/exports/big-cancel');

@@ -35,6 +35,20 @@ export async function submitRun(stack, { request, name }) {
 }
 
 /** Polls until the execution ends; `onTick` runs every poll. */
+/**
+ * Resolves to `check()`'s first truthy answer, asked every `everyMs`;
+ * fails naming `what` after `timeoutMs`.
+ */
+export async function until(what, check, { timeoutMs = 180000, everyMs = 500 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 export async function waitForRun(stack, run, { onTick, pollMs = 500, timeoutMs = 30 * 60 * 1000 } = {}) {
   const began = Date.now();
   for (;;) {

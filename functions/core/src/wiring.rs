@@ -76,11 +76,6 @@ impl Wiring {
         )
     }
 
-    /// Downloads streamed into the bucket (asset bundles).
-    pub fn transfer(&self) -> HttpToS3 {
-        HttpToS3::new(&self.store())
-    }
-
     /// The events and download links: `EVENT_BUS_NAME`, `LINK_EXPIRY_SECONDS`.
     pub fn announcer(&self) -> Result<Announcer<EventBridgeEvents>, ExportError> {
         let settings = DeliverySettings::from_env()?;
@@ -120,10 +115,11 @@ impl Wiring {
     /// Every port a step may call, built once at init (building a client
     /// sends nothing).
     pub fn steps(&self) -> Result<Steps<Aws>, ExportError> {
+        let store = self.store();
         Ok(Steps {
             quicksight: self.quicksight(),
-            store: self.store(),
-            transfer: self.transfer(),
+            transfer: HttpToS3::new(&store),
+            store,
             durations: self.coordination.clone(),
             slots: self.slots(),
             announcer: self.announcer()?,

@@ -4,15 +4,16 @@
 //! client built by the functions' own configuration code. What each port
 //! names a failure is what the state machine and the API act on.
 
+mod scripted;
+
+use scripted::shared_config;
 use std::time::Duration;
 
-use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sfn::config::http::HttpResponse;
-use aws_sdk_sfn::config::{Credentials, Region, SharedHttpClient};
+use aws_sdk_sfn::config::{Credentials, Region};
 use aws_smithy_http_client::test_util::NeverClient;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
-use aws_smithy_types::body::SdkBody;
 use export_core::aws::{ServiceError, aws_config_loader, classify};
 use export_core::callbacks::sfn::{SfnCallbacks, callbacks_config};
 use export_core::callbacks::{Delivery, TaskCallbacks};
@@ -27,15 +28,6 @@ use serde_json::json;
 
 const STATE_MACHINE: &str = "arn:aws:states:eu-west-1:123456789012:stateMachine:export";
 
-async fn shared_config(http_client: SharedHttpClient) -> SdkConfig {
-    aws_config_loader()
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-        .http_client(http_client)
-        .load()
-        .await
-}
-
 fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
     let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
     for rule in rules {
@@ -46,19 +38,7 @@ fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
 
 /// A raw answer, as the JSON protocols send it.
 fn http(status: u16, error_type: Option<&'static str>, body: &str) -> HttpResponse {
-    let mut response = HttpResponse::new(
-        status.try_into().expect("a valid status"),
-        SdkBody::from(body.to_string()),
-    );
-    response
-        .headers_mut()
-        .insert("content-type", "application/x-amz-json-1.0");
-    if let Some(error_type) = error_type {
-        response
-            .headers_mut()
-            .insert("x-amzn-errortype", error_type);
-    }
-    response
+    scripted::answer(status, "application/x-amz-json-1.0", error_type, body)
 }
 
 async fn executions(rules: &[&Rule]) -> SfnExecutions {

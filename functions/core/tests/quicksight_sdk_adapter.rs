@@ -3,30 +3,21 @@
 //! how every kind of failure is classified, and how answers are read. The
 //! client is built by the functions' own configuration code.
 
+mod scripted;
+
+use scripted::shared_config;
 use std::time::Duration;
 
-use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_quicksight::Client;
+use aws_sdk_quicksight::config::SharedHttpClient;
 use aws_sdk_quicksight::config::http::HttpResponse;
-use aws_sdk_quicksight::config::{Credentials, Region, SharedHttpClient};
 use aws_smithy_http_client::test_util::NeverClient;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
-use aws_smithy_types::body::SdkBody;
-use export_core::aws::aws_config_loader;
 use export_core::error_name::ErrorName;
 use export_core::model::{FileFormat, FileGroup, SheetSelection};
 use export_core::quicksight::sdk::{SdkSnapshotJobs, quicksight_config};
 use export_core::quicksight::{JobRef, JobStatus, SnapshotJobSpec, SnapshotJobs};
-
-async fn shared_config(http_client: SharedHttpClient) -> SdkConfig {
-    aws_config_loader()
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-        .http_client(http_client)
-        .load()
-        .await
-}
 
 /// The adapter as the functions build it, answering with `rules` in order.
 async fn adapter(rules: &[&Rule]) -> SdkSnapshotJobs {
@@ -44,19 +35,7 @@ async fn adapter(rules: &[&Rule]) -> SdkSnapshotJobs {
 
 /// A raw answer, as QuickSight's REST-JSON protocol sends it.
 fn http(status: u16, error_type: Option<&'static str>, body: &str) -> HttpResponse {
-    let mut response = HttpResponse::new(
-        status.try_into().expect("a valid status"),
-        SdkBody::from(body.to_string()),
-    );
-    response
-        .headers_mut()
-        .insert("content-type", "application/json");
-    if let Some(error_type) = error_type {
-        response
-            .headers_mut()
-            .insert("x-amzn-errortype", error_type);
-    }
-    response
+    scripted::answer(status, "application/json", error_type, body)
 }
 
 fn job() -> JobRef {

@@ -53,20 +53,28 @@ pub trait UrlTransfer: Send + Sync {
 
 /// The real transfer: reqwest in, the S3 store's client out.
 pub struct HttpToS3 {
-    http: reqwest::Client,
+    /// Built at the first download: every function holds a transfer, only
+    /// a backup's fetch uses it, and the TLS set-up stays off cold starts.
+    http: std::sync::OnceLock<reqwest::Client>,
     s3: aws_sdk_s3::Client,
 }
 
 impl HttpToS3 {
     pub fn new(store: &S3Store) -> Self {
         HttpToS3 {
-            http: reqwest::Client::builder()
+            http: std::sync::OnceLock::new(),
+            s3: store.client().clone(),
+        }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
                 .connect_timeout(std::time::Duration::from_secs(5))
                 .read_timeout(std::time::Duration::from_secs(30))
                 .build()
-                .unwrap_or_default(),
-            s3: store.client().clone(),
-        }
+                .unwrap_or_default()
+        })
     }
 
     async fn put_whole(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), StorageError> {
@@ -97,7 +105,7 @@ impl UrlTransfer for HttpToS3 {
         key: &str,
     ) -> Result<Transferred, TransferError> {
         // reqwest's errors may quote the URL: keep only their kind.
-        let response = self.http.get(url).send().await.map_err(|e| {
+        let response = self.http().get(url).send().await.map_err(|e| {
             TransferError::SourceUnavailable(format!(
                 "no answer (timeout: {}, connect: {})",
                 e.is_timeout(),
